@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: runs every suite and prints one table, our figure beside the raw engine's.
+ * BENCH_ONLY=bus,ingest picks suites; BENCH_SCALE=0.1 shrinks the sizes for a quick look.
+ * Distributed rows need REDIS_URL / DATABASE_URL / MQTT_URL; without them those rows are skipped.
+ */
+import { formatTable, type BenchContext, type BenchRow, type BenchSuite } from './table.js';
+import { busBench } from './bus.bench.js';
+import { ingestBench } from './ingest.bench.js';
+
+const SUITES: Record<string, BenchSuite> = {
+  bus: busBench,
+  ingest: ingestBench,
+};
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+  const ctx: BenchContext = {
+    scale: Number(process.env.BENCH_SCALE ?? '1'),
+    redisUrl: process.env.REDIS_URL,
+    databaseUrl: process.env.DATABASE_URL,
+    mqttUrl: process.env.MQTT_URL,
+    progress: (msg) => process.stderr.write(`  .. ${msg}\n`),
+  };
+  const rows: BenchRow[] = [];
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (only && !only.includes(name)) continue;
+    process.stderr.write(`bench ${name}\n`);
+    rows.push(...(await suite(ctx)));
+  }
+  process.stdout.write('\n' + formatTable(rows) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import swagger from '@fastify/swagger';
+import { CredentialVerifier } from '../iam/credentials.js';
+import { ingestRoutes } from '../ingest/http-routes.js';
+import { Intake } from '../ingest/intake.js';
+import { listen } from '../platform/listen.js';
+import type { RoleStarter } from '../runtime/role.js';
+import { Catalog } from '../storage/catalog.js';
+import { SeriesQueries } from '../storage/queries.js';
+import { queryRoutes } from '../storage/query-routes.js';
+import { buildApi } from './server.js';
+
+/** The api role: Fastify with every capability's routes, /healthz, /readyz, /metrics and OpenAPI. */
+export const startApi: RoleStarter = async (rt, shared) => {
+  const { config } = rt;
+  const verifier = new CredentialVerifier(rt.db);
+  const intake = new Intake(rt.bus, rt.metrics, {
+    maxPastMs: config.ingestMaxPastMs,
+    maxFutureMs: config.ingestMaxFutureMs,
+    maxMessageBytes: config.ingestMaxMessageBytes,
+  });
+  const ingest = ingestRoutes({ intake, verifier, maxBodyBytes: config.ingestMaxBodyBytes });
+  const app = await buildApi({
+    logger: rt.logger,
+    metrics: rt.metrics,
+    health: rt.health,
+    bodyLimitBytes: config.ingestMaxBodyBytes,
+    plugins: [
+      {
+        plugin: async (api) => {
+          await api.register(swagger, {
+            openapi: {
+              info: { title: 'DataInsight API', version: '1' },
+              components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+              security: [{ token: [] }],
+            },
+          });
+          await api.register(ingest.v1, { prefix: '/api/v1' });
+          await api.register(
+            queryRoutes({ catalog: new Catalog(rt.db), queries: new SeriesQueries(rt.db), verifier }),
+            { prefix: '/api/v1' },
+          );
+          await api.register(ingest.influx);
+          for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });
+          api.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+        },
+        prefix: '',
+      },
+    ],
+  });
+  await app.ready();
+  const port = await listen(app.server, config.httpHost, config.httpPort, 'HTTP_PORT');
+  return {
+    describe: () => [
+      `HTTP API: http://${config.httpHost}:${port} (OpenAPI at /api/v1/openapi.json, metrics at /metrics)`,
+    ],
+    ports: { http: port },
+    async close() {
+      await app.close().catch((e: unknown) => rt.logger.warn({ err: e }, 'error while closing the HTTP API'));
+    },
+  };
+};

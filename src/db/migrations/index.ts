@@ -1,0 +1,18 @@
+import { sql as coreModel } from './0001_core_model.js';
+import { sql as timeseries } from './0002_timeseries.js';
+
+export interface Migration {
+  /** Ordered, never reused. */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Every schema change, in order. Migrations are TypeScript modules (not .sql files) so the compiled
+ * build carries them with no copy step. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: 'core_model', sql: coreModel },
+  { id: 2, name: 'timeseries', sql: timeseries },
+];

@@ -1,0 +1,41 @@
+/**
+ * Process roles. `datainsight start` runs every available role in one process (embedded mode);
+ * `datainsight start --role <role>` runs one, and any number of processes may run each role.
+ */
+export const ROLE_NAMES = ['bridge', 'storage', 'alerting', 'notifier', 'api', 'scheduler'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+export interface RoleInfo {
+  what: string;
+  /** Undefined when the role runs in this version; otherwise why not yet. */
+  unavailable?: string;
+}
+
+export const ROLE_INFO: Record<RoleName, RoleInfo> = {
+  bridge: { what: 'MQTT (embedded Aedes or external broker) -> telemetry stream' },
+  storage: { what: 'telemetry stream (group "storage") -> time-series store and roll-ups' },
+  alerting: {
+    what: 'telemetry stream (group "alerting") -> rule evaluation -> alert streams',
+    unavailable: 'the alerting engine is not built yet (issue #4)',
+  },
+  notifier: {
+    what: 'alert streams -> subscriptions -> channel adapters',
+    unavailable: 'notification delivery is not built yet (issue #5)',
+  },
+  api: { what: 'HTTP API: ingest, queries, management, /healthz /readyz /metrics' },
+  scheduler: { what: 'periodic jobs: partition upkeep and retention' },
+};
+
+/** Start order: consumers before intake, so shutdown (reverse order) stops intake first and drains. */
+export const START_ORDER: readonly RoleName[] = [
+  'storage',
+  'alerting',
+  'notifier',
+  'scheduler',
+  'bridge',
+  'api',
+];
+
+export function availableRoles(): RoleName[] {
+  return START_ORDER.filter((r) => !ROLE_INFO[r].unavailable);
+}

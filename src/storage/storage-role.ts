@@ -1,0 +1,58 @@
+import { StreamConsumer } from '../bus/consumer.js';
+import type { BusEntry } from '../bus/port.js';
+import { parseEnvelope, type ReadingsEnvelope, type RejectionsEnvelope } from '../ingest/envelope.js';
+import type { RoleStarter } from '../runtime/role.js';
+import { TimeSeriesStore } from './store.js';
+
+export const STORAGE_GROUP = 'storage';
+
+/**
+ * The storage role: consumes the telemetry stream in group "storage" and writes each batch (readings,
+ * roll-ups, latest values, rejections) in one transaction; the consumer acknowledges the entries only
+ * after that transaction committed.
+ */
+export const startStorage: RoleStarter = async (rt) => {
+  const store = new TimeSeriesStore(rt.db, rt.logger.child({ role: 'storage' }));
+  const log = rt.logger.child({ role: 'storage' });
+  const handle = async (entries: BusEntry[]): Promise<void> => {
+    const readings: ReadingsEnvelope[] = [];
+    const rejections: RejectionsEnvelope[] = [];
+    for (const e of entries) {
+      const env = parseEnvelope(e.payload);
+      if ('error' in env)
+        log.error(
+          { stream: e.stream, id: e.id, reason: env.error },
+          'skipping an entry that is not a telemetry envelope',
+        );
+      else if (env.kind === 'readings') readings.push(env);
+      else rejections.push(env);
+    }
+    const result = await store.write(readings, rejections);
+    rt.metrics.roleThroughput.inc({ role: 'storage', item: 'readings_stored' }, result.inserted);
+    if (result.rejected) rt.metrics.storageRejected.inc(result.rejected);
+  };
+  await rt.bus.ensureGroup(rt.telemetry.name, STORAGE_GROUP);
+  const consumer = new StreamConsumer({
+    bus: rt.bus,
+    coordinator: rt.coordinator,
+    stream: rt.telemetry,
+    group: STORAGE_GROUP,
+    consumer: `${rt.config.instance}:storage`,
+    batchSize: rt.config.consumerBatchSize,
+    blockMs: 1000,
+    claimIdleMs: rt.config.consumerClaimIdleMs,
+    leaseMs: rt.config.consumerLeaseMs,
+    maxDeliveries: rt.config.consumerMaxDeliveries,
+    handle,
+    logger: log,
+    metrics: rt.metrics,
+    drainTimeoutMs: rt.config.shutdownTimeoutMs,
+  });
+  consumer.start();
+  return {
+    describe: () => [
+      `storage: consuming "${rt.telemetry.name}" (${rt.telemetry.partitions} partitions) as group "${STORAGE_GROUP}"`,
+    ],
+    close: () => consumer.close(),
+  };
+};
