@@ -64,6 +64,13 @@ for (const adapter of DB_ADAPTERS) {
       expect(r.rows[0]!.ts).toBe(1732700000123);
     });
 
+    it('rowCount counts the rows a SELECT returned and the rows a write changed', async () => {
+      const db = await open();
+      expect((await db.query(`select * from generate_series(1, 3)`)).rowCount).toBe(3);
+      await db.query(`insert into tenants (slug, name) values ('a', 'A'), ('b', 'B')`);
+      expect((await db.query(`update tenants set name = 'x'`)).rowCount).toBe(2);
+    });
+
     it('a transaction commits on success and rolls back on error', async () => {
       const db: Db = await open();
       await db.transaction((tx) => tx.query(`insert into tenants (slug, name) values ('acme', 'Acme')`));

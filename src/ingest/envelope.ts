@@ -2,8 +2,10 @@ import type { BusRecord } from '../bus/port.js';
 import type { Reading, Rejection } from './reading.js';
 
 /**
- * What the telemetry stream carries. Readings of one sensor travel together in one entry keyed by
- * tenant/location/asset/sensor, so a sensor stays on one partition and keeps its order. Rejections
+ * What the telemetry stream carries. Readings of one sensor travel together in one entry; entries are
+ * keyed by tenant/location/asset, so every sensor of an asset stays on one partition, in order, and one
+ * evaluator sees all of an asset's parameters (rules across parameters, e.g. commanded on but no
+ * current, need them together). Rejections
  * travel too, so the storage role records them where an operator (or a device integrator) can see them.
  */
 export const TELEMETRY_STREAM = 'telemetry';
@@ -36,8 +38,12 @@ export interface RejectionsEnvelope {
 
 export type TelemetryEnvelope = ReadingsEnvelope | RejectionsEnvelope;
 
-export const sensorKey = (r: Pick<Reading, 'tenant' | 'location' | 'asset' | 'sensor'>): string =>
-  `${r.tenant}/${r.location}/${r.asset}/${r.sensor}`;
+/** The partitioning key of a reading: its asset. */
+export const partitionKey = (r: Pick<Reading, 'tenant' | 'location' | 'asset'>): string =>
+  `${r.tenant}/${r.location}/${r.asset}`;
+
+const sensorKey = (r: Pick<Reading, 'tenant' | 'location' | 'asset' | 'sensor'>): string =>
+  `${partitionKey(r)}/${r.sensor}`;
 
 /** Group readings per sensor (keeping their order) into bus records. */
 export function toRecords(readings: readonly Reading[], src: string, rx: number): BusRecord[] {
@@ -61,7 +67,7 @@ export function toRecords(readings: readonly Reading[], src: string, rx: number)
     }
     env.r.push([r.parameter, r.ts, r.value]);
   }
-  return [...bySensor].map(([key, env]) => ({ key, payload: JSON.stringify(env) }));
+  return [...bySensor.values()].map((env) => ({ key: partitionKey(env), payload: JSON.stringify(env) }));
 }
 
 export function rejectionRecord(

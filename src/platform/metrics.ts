@@ -72,6 +72,12 @@ export class Metrics {
     help: 'Readings the storage role could not store (unknown tenant or sensor)',
     registers: [this.registry],
   });
+  readonly alertTransitions = new Counter({
+    name: 'datainsight_alert_transitions_total',
+    help: 'Alert transitions published on the alert streams, by priority and kind',
+    labelNames: ['priority', 'kind'] as const,
+    registers: [this.registry],
+  });
   readonly dependencyUp = new Gauge({
     name: 'datainsight_dependency_up',
     help: '1 when an outside dependency (database, bus, broker) answered its last health probe',

@@ -16,7 +16,6 @@ export const ROLE_INFO: Record<RoleName, RoleInfo> = {
   storage: { what: 'telemetry stream (group "storage") -> time-series store and roll-ups' },
   alerting: {
     what: 'telemetry stream (group "alerting") -> rule evaluation -> alert streams',
-    unavailable: 'the alerting engine is not built yet (issue #4)',
   },
   notifier: {
     what: 'alert streams -> subscriptions -> channel adapters',

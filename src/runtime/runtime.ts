@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { MemoryCoordinator, type Coordinator } from '../bus/coordinator.js';
+import { MemoryFeed, RedisFeed, type ChangeFeed } from '../bus/feed.js';
 import { MemoryBus } from '../bus/memory.js';
 import type { Bus, StreamSpec } from '../bus/port.js';
 import { createRedisClient, type RedisClient } from '../bus/redis-client.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   db: Db;
   bus: Bus;
   coordinator: Coordinator;
+  /** Change notifications between processes (rule edits, alert acknowledgements). */
+  feed: ChangeFeed;
   telemetry: StreamSpec;
   /** Close the adapters (after every role has stopped). Safe to call twice. */
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export async function createRuntime(
 
     let bus: Bus;
     let coordinator: Coordinator;
+    let feed: ChangeFeed;
     if (config.redisUrl) {
       const client: RedisClient = createRedisClient(config.redisUrl);
       closers.unshift(() => client.quit().catch(() => client.disconnect()));
@@ -59,11 +63,16 @@ export async function createRuntime(
       }
       bus = new RedisBus({ client, prefix: config.busPrefix, metrics, logger });
       coordinator = new RedisCoordinator({ client, prefix: config.busPrefix });
+      feed = new RedisFeed(client, config.busPrefix);
     } else {
       bus = new MemoryBus({ metrics, logger });
       coordinator = new MemoryCoordinator();
+      feed = new MemoryFeed();
     }
-    closers.unshift(() => bus.close());
+    closers.unshift(
+      () => bus.close(),
+      () => feed.close(),
+    );
     health.register('bus', () => bus.ping());
 
     const telemetry: StreamSpec = {
@@ -82,6 +91,7 @@ export async function createRuntime(
       db,
       bus,
       coordinator,
+      feed,
       telemetry,
       close() {
         closing ??= (async () => {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { startAlerting } from '../alerting/alerting-role.js';
 import { startApi } from '../api/api-role.js';
 import { startBridge } from '../ingest/bridge-role.js';
 import { DataInsightError } from '../platform/errors.js';
@@ -12,6 +13,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 
 const STARTERS: Partial<Record<RoleName, RoleStarter>> = {
   storage: startStorage,
+  alerting: startAlerting,
   scheduler: startScheduler,
   bridge: startBridge,
   api: startApi,

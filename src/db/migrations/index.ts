@@ -1,5 +1,6 @@
 import { sql as coreModel } from './0001_core_model.js';
 import { sql as timeseries } from './0002_timeseries.js';
+import { sql as alerting } from './0003_alerting.js';
 
 export interface Migration {
   /** Ordered, never reused. */
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'core_model', sql: coreModel },
   { id: 2, name: 'timeseries', sql: timeseries },
+  { id: 3, name: 'alerting', sql: alerting },
 ];
