@@ -6,10 +6,14 @@
 import { formatTable, type BenchContext, type BenchRow, type BenchSuite } from './table.js';
 import { busBench } from './bus.bench.js';
 import { ingestBench } from './ingest.bench.js';
+import { alertingBench } from './alerting.bench.js';
+import { queryBench } from './query.bench.js';
 
 const SUITES: Record<string, BenchSuite> = {
   bus: busBench,
   ingest: ingestBench,
+  alerting: alertingBench,
+  query: queryBench,
 };
 
 async function main(): Promise<void> {

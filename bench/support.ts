@@ -125,3 +125,15 @@ export async function startMosquitto(): Promise<{ url: string; stop(): Promise<v
     },
   };
 }
+
+/** Latencies (ms, sorted ascending) of `runs` sequential calls of fn after `warmups` untimed ones. */
+export async function latencies(fn: () => Promise<unknown>, runs: number, warmups = 5): Promise<number[]> {
+  for (let i = 0; i < warmups; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}

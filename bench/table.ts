@@ -32,7 +32,7 @@ const fmt = (n: number | undefined): string =>
       : n.toFixed(n >= 10 ? 1 : 2);
 
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['suite', 'metric', 'ours', 'raw engine', 'ours/raw', 'unit', 'target', 'met'];
+  const header = ['suite', 'metric', 'ours', 'raw engine', 'ours/raw', 'unit', 'target', 'met', 'note'];
   const body = rows.map((r) => [
     r.suite,
     r.metric,
@@ -42,6 +42,7 @@ export function formatTable(rows: BenchRow[]): string {
     r.unit,
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
