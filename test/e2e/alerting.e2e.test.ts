@@ -124,6 +124,74 @@ for (const mode of MODES) {
       expect(seen[0]!.sensor).toBe('*');
     });
 
+    it('a rule edited on a running evaluator takes effect within a second', async () => {
+      const rule = {
+        id: 'freezer-limit',
+        tenant: t.tenant,
+        name: 'Freezer limit',
+        title: '{{asset}} too warm',
+        priority: 'critical' as const,
+        scope: { assets: ['plant/freezer-1'] },
+        condition: { type: 'threshold' as const, parameter: 'temp', op: '>' as const, value: 100 },
+      };
+      await putRule(p.db, p.runtime.feed, t.tenantId, rule);
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now() - 20_000;
+      await publish('freezer-1', t0, { temp: -10 });
+      await putRule(p.db, p.runtime.feed, t.tenantId, {
+        ...rule,
+        condition: { ...rule.condition, value: -15 },
+      });
+      const edited = Date.now();
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() - edited)));
+      await publish('freezer-1', t0 + 1000, { temp: -9 });
+      await expect
+        .poll(
+          async () =>
+            (await readAlertStream(p.runtime.bus, 'critical', 'test-edit'))
+              .filter((x) => x.asset === 'freezer-1')
+              .map((x) => x.kind),
+          { timeout: 10_000 },
+        )
+        .toEqual(['firing']);
+    });
+
+    it('a silent sensor raises a no-data alert, and its next reading resolves it', async () => {
+      await putRule(p.db, p.runtime.feed, t.tenantId, {
+        id: 'meter-silent',
+        tenant: t.tenant,
+        name: 'Meter silent',
+        title: '{{asset}} sends nothing for {{threshold}}',
+        priority: 'medium',
+        scope: { assets: ['plant/meter-9'] },
+        condition: { type: 'noData', parameter: 'kwh', afterMs: 2000 },
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      await publish('meter-9', t0, { kwh: 1 });
+      const seen: AlertTransition[] = [];
+      await expect
+        .poll(
+          async () => {
+            seen.push(...(await readAlertStream(p.runtime.bus, 'medium', 'test-medium')));
+            return seen.map((x) => [x.kind, x.ts]);
+          },
+          { timeout: 10_000 },
+        )
+        .toEqual([['firing', t0 + 2000]]);
+      expect(seen[0]!.title).toBe('meter-9 sends nothing for 2 s');
+      await publish('meter-9', Date.now(), { kwh: 2 });
+      await expect
+        .poll(
+          async () => {
+            seen.push(...(await readAlertStream(p.runtime.bus, 'medium', 'test-medium')));
+            return seen.map((x) => x.kind);
+          },
+          { timeout: 10_000 },
+        )
+        .toEqual(['firing', 'resolved']);
+    });
+
     it('a redelivered reading does not fire twice', async () => {
       const t0 = Date.now() - 5000;
       await publish('cold-2', t0, { temp: 12 });

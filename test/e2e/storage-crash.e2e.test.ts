@@ -2,21 +2,18 @@
  * Storage survives crashes: a storage worker killed with SIGKILL mid-stream loses no reading and folds
  * none twice (distributed), and the embedded database keeps its data across a restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusKeys } from '../../src/bus/keys.js';
 import { TELEMETRY_STREAM } from '../../src/ingest/envelope.js';
 import { STORAGE_GROUP } from '../../src/storage/storage-role.js';
 import { seedTenant, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { RoleProcess, roleEnv } from '../support/role-process.js';
 
 const DISTRIBUTED = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL && process.env.MQTT_URL);
-const ENTRY = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Reading {
@@ -36,48 +33,6 @@ async function ingest(httpUrl: string, token: string, readings: Reading[]): Prom
   if (r.status !== 202) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
 }
 
-/** A storage-only `datainsight` process, with its output kept for failure messages. */
-class StorageWorker {
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(
-    readonly instance: string,
-    env: Record<string, string>,
-  ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'start', '--role', 'storage'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, INSTANCE_ID: instance },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-8000);
-    };
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (!this.running) return;
-    this.child.kill(signal);
-    await Promise.race([this.exited, sleep(10_000)]);
-  }
-
-  /** SIGTERM (graceful drain), then SIGKILL if it does not stop. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    await Promise.race([this.exited, sleep(8_000)]);
-    await this.kill('SIGKILL');
-  }
-}
-
 describe.skipIf(!DISTRIBUTED)('a killed storage worker loses nothing (distributed)', () => {
   const SENSORS = 100;
   const PER_REQUEST = 10; // timestamps per sensor per request: 1,000 readings a request
@@ -86,7 +41,7 @@ describe.skipIf(!DISTRIBUTED)('a killed storage worker loses nothing (distribute
   let p: TestPlatform;
   let tenant: Awaited<ReturnType<typeof seedTenant>>;
   let redis: Redis;
-  const workers: StorageWorker[] = [];
+  const workers: RoleProcess[] = [];
 
   beforeAll(async () => {
     p = await startTestPlatform('distributed', {
@@ -108,17 +63,12 @@ describe.skipIf(!DISTRIBUTED)('a killed storage worker loses nothing (distribute
     await redis?.quit().catch(() => redis.disconnect());
   }, 60_000);
 
-  const startWorker = (suffix: string): StorageWorker => {
-    const w = new StorageWorker(`${p.config.busPrefix}-${suffix}`, {
-      DATABASE_URL: p.config.databaseUrl!,
-      REDIS_URL: process.env.REDIS_URL!,
-      BUS_PREFIX: p.config.busPrefix,
-      TELEMETRY_PARTITIONS: String(p.config.telemetryPartitions),
-      CONSUMER_LEASE_MS: '1000',
-      CONSUMER_CLAIM_IDLE_MS: '1500',
-      CONSUMER_BATCH_SIZE: '50',
-      LOG_LEVEL: 'warn',
-    });
+  const startWorker = (suffix: string): RoleProcess => {
+    const w = new RoleProcess(
+      'storage',
+      `${p.config.busPrefix}-${suffix}`,
+      roleEnv(p, { CONSUMER_BATCH_SIZE: '50' }),
+    );
     workers.push(w);
     return w;
   };

@@ -235,6 +235,30 @@ export class Evaluator {
     for (const t of this.tracked.values()) {
       if (!t.state) continue;
       const step = tick(t.state, t.rule, now);
+      if (step.events.length) {
+        // No reading to render from: what the alert knows (its subject, last value, the condition's limit).
+        const s = t.subject;
+        const value = step.state.lastValue;
+        const seen = observed(t.rule.condition, {
+          parameter: s.parameter,
+          ts: now,
+          value: value ?? Number.NaN,
+        });
+        const info = this.o.catalog.get(s.tenant, s.location, s.asset, s.sensor);
+        const values = {
+          asset: s.asset,
+          location: s.location,
+          sensor: s.sensor,
+          parameter: s.parameter,
+          unit: info?.units.get(s.parameter) ?? '',
+          value,
+          threshold: seen.threshold,
+        };
+        t.text = {
+          title: renderTemplate(t.rule.title, values),
+          action: renderTemplate(t.rule.action, values),
+        };
+      }
       this.note(changes, t, step.state, step.events);
     }
     await this.commit(changes);
