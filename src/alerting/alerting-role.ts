@@ -6,10 +6,10 @@ import type { Rule } from './domain/rule.js';
 import { AlertLog } from './engine/alert-log.js';
 import { AssetCatalog } from './engine/asset-catalog.js';
 import { Evaluator } from './engine/evaluator.js';
-import { ALERT_STREAMS } from './engine/transition.js';
+import { defineAlertStreams } from './engine/transition.js';
+import { SilenceCache } from './manage/silences.js';
 
 export const ALERTING_GROUP = 'alerting';
-export const ALERT_STREAM_SPEC = { partitions: 4, maxLen: 100_000 };
 
 async function loadRules(
   db: Db,
@@ -37,10 +37,12 @@ async function loadRules(
  */
 export const startAlerting: RoleStarter = async (rt) => {
   const log = rt.logger.child({ role: 'alerting' });
-  for (const name of Object.values(ALERT_STREAMS)) rt.bus.defineStream({ name, ...ALERT_STREAM_SPEC });
+  defineAlertStreams(rt.bus);
   const initial = await loadRules(rt.db);
   let stamp = initial.stamp;
   const index = new RuleIndex(initial.rules);
+  const silences = new SilenceCache({ db: rt.db, feed: rt.feed });
+  await silences.start();
   const evaluator = new Evaluator({
     db: rt.db,
     bus: rt.bus,
@@ -49,6 +51,11 @@ export const startAlerting: RoleStarter = async (rt) => {
     log: new AlertLog(),
     logger: log,
     metrics: rt.metrics,
+    silences: {
+      prepare: (tenantIds) => silences.prepare(tenantIds),
+      silenced: (subject, assetType, ts) =>
+        silences.silencedNow(subject.tenantId, { ...subject, assetType }, ts),
+    },
   });
 
   // handle() and tick() share the evaluator's state: run them one at a time.
@@ -144,6 +151,7 @@ export const startAlerting: RoleStarter = async (rt) => {
       await offAlerts();
       await consumer.close();
       await chain;
+      await silences.close();
     },
   };
 };

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { alertManagementRoutes } from '../alerting/manage/routes.js';
 import { CredentialVerifier } from '../iam/credentials.js';
 import { ingestRoutes } from '../ingest/http-routes.js';
 import { Intake } from '../ingest/intake.js';
@@ -39,6 +40,9 @@ export const startApi: RoleStarter = async (rt, shared) => {
             queryRoutes({ catalog: new Catalog(rt.db), queries: new SeriesQueries(rt.db), verifier }),
             { prefix: '/api/v1' },
           );
+          await api.register(alertManagementRoutes({ db: rt.db, bus: rt.bus, feed: rt.feed, verifier }), {
+            prefix: '/api/v1',
+          });
           await api.register(ingest.influx);
           for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });
           api.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => api.swagger());

@@ -11,7 +11,8 @@ export interface TenantPrincipal {
   subject: string;
 }
 
-export const TOKEN_SCOPES = ['ingest', 'read', 'admin'] as const;
+/** `operate`: acknowledge and resolve alerts, manage silences; `admin` can do everything. */
+export const TOKEN_SCOPES = ['ingest', 'read', 'operate', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export async function createTenant(db: Db, slug: string, name = slug): Promise<{ id: number; slug: string }> {

@@ -78,6 +78,12 @@ export class Metrics {
     labelNames: ['priority', 'kind'] as const,
     registers: [this.registry],
   });
+  readonly alertTransitionsSilenced = new Counter({
+    name: 'datainsight_alert_transitions_silenced_total',
+    help: 'Alert transitions logged but not published because a silence covered them',
+    labelNames: ['priority'] as const,
+    registers: [this.registry],
+  });
   readonly dependencyUp = new Gauge({
     name: 'datainsight_dependency_up',
     help: '1 when an outside dependency (database, bus, broker) answered its last health probe',

@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertTransition } from '../../src/alerting/engine/transition.js';
+import { createApiToken } from '../../src/iam/tenants.js';
 import { putRule, readAlertStream } from '../support/alerts.js';
 import { MODES, seedTenant, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -190,6 +191,39 @@ for (const mode of MODES) {
           { timeout: 10_000 },
         )
         .toEqual(['firing', 'resolved']);
+    });
+
+    it('a silenced asset still logs its alert but publishes nothing', async () => {
+      const ops = await createApiToken(p.db, t.tenantId, 'ops', ['operate']);
+      const r = await fetch(`${p.httpUrl}/api/v1/silences`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          matcher: { assets: ['plant/cold-9'] },
+          durationMs: 600_000,
+          comment: 'defrost maintenance',
+        }),
+      });
+      expect(r.status).toBe(201);
+      await new Promise((res) => setTimeout(res, 300));
+      const t0 = Date.now() - 3000;
+      await publish('cold-9', t0, { temp: 15 });
+      await publish('cold-8', t0, { temp: 15 });
+      await expect
+        .poll(
+          async () =>
+            (
+              await p.db.query<{ asset: string }>(
+                `select asset from alerts where asset in ('cold-8', 'cold-9') order by asset`,
+              )
+            ).rows.map((x) => x.asset),
+          { timeout: 15_000 },
+        )
+        .toEqual(['cold-8', 'cold-9']);
+      const stream = await readAlertStream(p.runtime.bus, 'critical', 'test-silence');
+      expect(stream.filter((x) => x.asset === 'cold-8' || x.asset === 'cold-9').map((x) => x.asset)).toEqual([
+        'cold-8',
+      ]);
     });
 
     it('a redelivered reading does not fire twice', async () => {

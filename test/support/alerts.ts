@@ -1,8 +1,11 @@
 import type { Bus, BusEntry } from '../../src/bus/port.js';
 import type { Db } from '../../src/db/port.js';
 import { validateRule, type RuleInput } from '../../src/alerting/domain/rule.js';
-import { ALERT_STREAMS, type AlertTransition } from '../../src/alerting/engine/transition.js';
-import { ALERT_STREAM_SPEC } from '../../src/alerting/alerting-role.js';
+import {
+  ALERT_STREAM_SPEC,
+  ALERT_STREAMS,
+  type AlertTransition,
+} from '../../src/alerting/engine/transition.js';
 import type { ChangeFeed } from '../../src/bus/feed.js';
 
 /** Save a rule straight into the master table and announce it, as the rules API does. */

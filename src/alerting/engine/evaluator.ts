@@ -47,8 +47,12 @@ export interface EvaluatorOptions {
   metrics: Metrics;
   /** Re-save a fingerprint's state at least this often while it changes (last-seen for no-data). */
   refreshStateMs?: number;
-  /** Are transitions of this subject silenced (maintenance)? They are logged but not published. */
-  silenced?: (subject: AlertSubject, ruleAssetType: string | null, ts: number) => boolean;
+  /** Silences (maintenance windows): silenced transitions are logged but not published. */
+  silences?: {
+    /** Make the answers current for these tenants (called once per batch, before evaluating). */
+    prepare(tenantIds: Iterable<number>): Promise<void>;
+    silenced(subject: AlertSubject, assetType: string | null, ts: number): boolean;
+  };
 }
 
 const assetKey = (t: string, l: string, a: string) => `${t}/${l}/${a}`;
@@ -314,6 +318,7 @@ export class Evaluator {
         now - c.tracked.savedAt > refresh,
     );
     if (toSave.length === 0) return;
+    await this.o.silences?.prepare(new Set(toSave.map((c) => c.tracked.subject.tenantId)));
     const transitions = new Map<string, AlertTransition[]>();
     const byStream = new Map<string, { key: string; payload: string }[]>();
     for (const c of toSave) {
@@ -322,7 +327,12 @@ export class Evaluator {
         .filter((x): x is AlertTransition => x !== undefined);
       transitions.set(c.tracked.subject.fingerprint, list);
       for (const tr of list) {
-        if (this.o.silenced?.(tr, null, tr.ts)) continue;
+        const assetType = this.o.catalog.get(tr.tenant, tr.location, tr.asset, tr.sensor)?.assetType ?? null;
+        // A silence covers what is notified while it lasts, whatever the reading's own time.
+        if (this.o.silences?.silenced(tr, assetType, now)) {
+          this.o.metrics.alertTransitionsSilenced.inc({ priority: tr.priority });
+          continue;
+        }
         const stream = ALERT_STREAMS[tr.priority];
         const records = byStream.get(stream) ?? [];
         records.push({ key: tr.fingerprint, payload: JSON.stringify(tr) });

@@ -1,5 +1,6 @@
 import type { AlertEvent } from '../domain/alert-state.js';
-import type { Priority } from '../domain/rule.js';
+import type { Bus } from '../../bus/port.js';
+import { PRIORITIES, type Priority } from '../domain/rule.js';
 
 /** Where an alert is: the rule's fingerprint and the catalogue names of what it watches. */
 export interface AlertSubject {
@@ -41,6 +42,14 @@ export const ALERT_STREAMS: Record<Priority, string> = {
   medium: 'alerts.medium',
   low: 'alerts.low',
 };
+
+/** Partitions and length cap of each alert stream (partitioned by fingerprint). */
+export const ALERT_STREAM_SPEC = { partitions: 4, maxLen: 100_000 };
+
+/** Declare the four alert streams on a bus (idempotent). */
+export function defineAlertStreams(bus: Bus): void {
+  for (const p of PRIORITIES) bus.defineStream({ name: ALERT_STREAMS[p], ...ALERT_STREAM_SPEC });
+}
 
 export function toTransition(
   subject: AlertSubject,
