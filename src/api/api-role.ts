@@ -3,6 +3,11 @@ import { alertManagementRoutes } from '../alerting/manage/routes.js';
 import { CredentialVerifier } from '../iam/credentials.js';
 import { ingestRoutes } from '../ingest/http-routes.js';
 import { Intake } from '../ingest/intake.js';
+import { buildChannels } from '../notify/channels/index.js';
+import { Outbox } from '../notify/outbox.js';
+import { peopleRoutes } from '../notify/people-routes.js';
+import { Recipients } from '../notify/recipients.js';
+import { webhookRoutes } from '../notify/webhook-routes.js';
 import { listen } from '../platform/listen.js';
 import type { RoleStarter } from '../runtime/role.js';
 import { Catalog } from '../storage/catalog.js';
@@ -43,6 +48,17 @@ export const startApi: RoleStarter = async (rt, shared) => {
           await api.register(alertManagementRoutes({ db: rt.db, bus: rt.bus, feed: rt.feed, verifier }), {
             prefix: '/api/v1',
           });
+          await api.register(peopleRoutes({ db: rt.db, feed: rt.feed, verifier }), { prefix: '/api/v1' });
+          await api.register(
+            webhookRoutes({
+              channels: [...buildChannels(config, rt.logger).values()],
+              outbox: new Outbox(rt.db),
+              recipients: new Recipients(rt.db),
+              publicUrl: config.publicUrl,
+              logger: rt.logger,
+            }),
+            { prefix: '/api/v1' },
+          );
           await api.register(ingest.influx);
           for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });
           api.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => api.swagger());

@@ -18,6 +18,13 @@ const optionalUrl = (protocols: string[]) =>
       message: `must be a URL starting with ${protocols.map((p) => p + '://').join(' or ')}`,
     });
 
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+const baseUrl = (d: string) => z.string().url({ error: 'must be a URL' }).default(d);
+
 interface SettingSpec<S extends z.ZodType> {
   env: string;
   schema: S;
@@ -175,6 +182,135 @@ export const SETTINGS = {
     schema: z.stringbool().or(z.boolean()),
     default: false,
     doc: 'Let MQTT clients connect without device credentials (embedded broker). Only for trials on a closed network.',
+  }),
+  publicUrl: setting({
+    env: 'PUBLIC_URL',
+    schema: z.string().url({ error: 'must be a URL' }),
+    default: 'http://localhost:8080',
+    doc: 'Address people and providers reach this deployment at: links in messages, provider status callbacks.',
+  }),
+  notifyHighWindowMs: setting({
+    env: 'NOTIFY_HIGH_WINDOW_MS',
+    schema: positiveInt,
+    default: 10_000,
+    doc: 'High-priority alerts for one person within this window go out as one message.',
+  }),
+  notifyMediumDelayMs: setting({
+    env: 'NOTIFY_MEDIUM_DELAY_MS',
+    schema: positiveInt,
+    default: 300_000,
+    doc: 'Medium-priority alerts are grouped per person and sent this long after the first (5 min to 6 h).',
+  }),
+  smtpUrl: setting({
+    env: 'SMTP_URL',
+    schema: optionalUrl(['smtp', 'smtps']),
+    default: undefined,
+    secret: true,
+    doc: 'SMTP server for e-mail, smtp://user:pass@host:587. Unset: no e-mail channel.',
+  }),
+  smtpFrom: setting({
+    env: 'SMTP_FROM',
+    schema: z.string().min(3),
+    default: 'DataInsight <alerts@localhost>',
+    doc: 'Sender of alert e-mails.',
+  }),
+  twilioAccountSid: setting({
+    env: 'TWILIO_ACCOUNT_SID',
+    schema: optionalText,
+    default: undefined,
+    doc: 'Twilio account for SMS. Unset: no SMS channel.',
+  }),
+  twilioAuthToken: setting({
+    env: 'TWILIO_AUTH_TOKEN',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'Twilio auth token (also verifies X-Twilio-Signature on status callbacks).',
+  }),
+  twilioFrom: setting({
+    env: 'TWILIO_FROM',
+    schema: optionalText,
+    default: undefined,
+    doc: 'Twilio sender number (E.164) or Messaging Service SID (MG...).',
+  }),
+  twilioBaseUrl: setting({
+    env: 'TWILIO_BASE_URL',
+    schema: baseUrl('https://api.twilio.com'),
+    default: 'https://api.twilio.com',
+    doc: 'Twilio API base URL.',
+  }),
+  whatsappPhoneNumberId: setting({
+    env: 'WHATSAPP_PHONE_NUMBER_ID',
+    schema: optionalText,
+    default: undefined,
+    doc: 'WhatsApp Cloud API phone number id. Unset: no WhatsApp channel.',
+  }),
+  whatsappAccessToken: setting({
+    env: 'WHATSAPP_ACCESS_TOKEN',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'WhatsApp Cloud API access token.',
+  }),
+  whatsappAppSecret: setting({
+    env: 'WHATSAPP_APP_SECRET',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'Meta app secret: verifies X-Hub-Signature-256 on status webhooks.',
+  }),
+  whatsappVerifyToken: setting({
+    env: 'WHATSAPP_VERIFY_TOKEN',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'Token Meta echoes in the webhook GET verification handshake.',
+  }),
+  whatsappTemplate: setting({
+    env: 'WHATSAPP_TEMPLATE',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9_]+:[A-Za-z_]+$/, { error: 'must be name:language, e.g. datainsight_alert:en' }),
+    default: 'datainsight_alert:en',
+    doc: 'Approved WhatsApp template (name:language) for business-initiated alerts; its body takes 5 parameters.',
+  }),
+  whatsappBaseUrl: setting({
+    env: 'WHATSAPP_BASE_URL',
+    schema: baseUrl('https://graph.facebook.com'),
+    default: 'https://graph.facebook.com',
+    doc: 'Graph API base URL.',
+  }),
+  telegramBotToken: setting({
+    env: 'TELEGRAM_BOT_TOKEN',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'Telegram bot token. Unset: no Telegram channel.',
+  }),
+  telegramBaseUrl: setting({
+    env: 'TELEGRAM_BASE_URL',
+    schema: baseUrl('https://api.telegram.org'),
+    default: 'https://api.telegram.org',
+    doc: 'Telegram Bot API base URL.',
+  }),
+  vapidPublicKey: setting({
+    env: 'VAPID_PUBLIC_KEY',
+    schema: optionalText,
+    default: undefined,
+    doc: 'VAPID public key for Web Push. Unset: no push channel (generate with npx web-push generate-vapid-keys).',
+  }),
+  vapidPrivateKey: setting({
+    env: 'VAPID_PRIVATE_KEY',
+    schema: optionalText,
+    default: undefined,
+    secret: true,
+    doc: 'VAPID private key.',
+  }),
+  vapidSubject: setting({
+    env: 'VAPID_SUBJECT',
+    schema: z.string().min(1),
+    default: 'mailto:alerts@example.com',
+    doc: 'VAPID subject: a mailto: or https: contact of the sender. Set a real one: push services (Apple) refuse placeholder domains.',
   }),
   logLevel: setting({
     env: 'LOG_LEVEL',

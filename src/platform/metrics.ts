@@ -84,6 +84,32 @@ export class Metrics {
     labelNames: ['priority'] as const,
     registers: [this.registry],
   });
+  readonly notifySent = new Counter({
+    name: 'datainsight_notify_sent_total',
+    help: 'Deliveries accepted by a provider, by channel and priority',
+    labelNames: ['channel', 'priority'] as const,
+    registers: [this.registry],
+  });
+  readonly notifyDead = new Counter({
+    name: 'datainsight_notify_dead_total',
+    help: 'Deliveries no channel could make (dead letters); critical ones also raise an operator alert',
+    labelNames: ['priority'] as const,
+    registers: [this.registry],
+  });
+  readonly notifyLatency = new Histogram({
+    name: 'datainsight_notify_latency_seconds',
+    help: 'Reading time to provider acceptance, by priority (the deadline each priority promises)',
+    labelNames: ['priority'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 1, 10, 60, 300, 3600, 21600, 86400, 604800],
+    registers: [this.registry],
+  });
+  readonly providerRequest = new Histogram({
+    name: 'datainsight_provider_request_seconds',
+    help: 'Duration of a provider send request',
+    labelNames: ['provider'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
   readonly dependencyUp = new Gauge({
     name: 'datainsight_dependency_up',
     help: '1 when an outside dependency (database, bus, broker) answered its last health probe',

@@ -18,8 +18,7 @@ export const ROLE_INFO: Record<RoleName, RoleInfo> = {
     what: 'telemetry stream (group "alerting") -> rule evaluation -> alert streams',
   },
   notifier: {
-    what: 'alert streams -> subscriptions -> channel adapters',
-    unavailable: 'notification delivery is not built yet (issue #5)',
+    what: 'alert streams -> subscriptions -> outbox -> channel adapters (email, SMS, WhatsApp, Telegram, push, webhook)',
   },
   api: { what: 'HTTP API: ingest, queries, management, /healthz /readyz /metrics' },
   scheduler: { what: 'periodic jobs: partition upkeep and retention' },

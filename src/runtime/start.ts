@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { startAlerting } from '../alerting/alerting-role.js';
 import { startApi } from '../api/api-role.js';
 import { startBridge } from '../ingest/bridge-role.js';
+import { startNotifier } from '../notify/notifier-role.js';
 import { DataInsightError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { Metrics } from '../platform/metrics.js';
@@ -14,6 +15,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 const STARTERS: Partial<Record<RoleName, RoleStarter>> = {
   storage: startStorage,
   alerting: startAlerting,
+  notifier: startNotifier,
   scheduler: startScheduler,
   bridge: startBridge,
   api: startApi,

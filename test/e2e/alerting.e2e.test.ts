@@ -64,10 +64,14 @@ for (const mode of MODES) {
         title: 'cold-1 at 9.5  (limit 8)',
         action: 'Check the door of cold-1 in plant.',
       });
-      const alerts = await p.db.query<{ status: string; fired_at: number }>(
-        `select status, fired_at from alerts where rule_id = 'cold-room-hot'`,
-      );
-      expect(alerts.rows).toEqual([{ status: 'firing', fired_at: t0 + 1000 }]);
+      // The stream hears first; the log is written right after (ADR 9).
+      await expect
+        .poll(
+          async () =>
+            (await p.db.query(`select status, fired_at from alerts where rule_id = 'cold-room-hot'`)).rows,
+          { timeout: 5000 },
+        )
+        .toEqual([{ status: 'firing', fired_at: t0 + 1000 }]);
 
       await publish('cold-1', t0 + 2000, { temp: 5 });
       await expect

@@ -104,3 +104,14 @@ export async function seedTenant(db: Db, slug = uniqueName('tn').replace(/_/g, '
   const password = await createDeviceCredential(db, t.id, device);
   return { tenant: slug, tenantId: t.id, token, device, password };
 }
+
+/** A port that was free a moment ago (for a server whose public URL must be known before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -14,7 +14,7 @@ import { parseTimeParam } from '../../storage/time-param.js';
 import { PRIORITIES } from '../domain/rule.js';
 import { AlertActions, type AlertAction } from './alert-actions.js';
 import { AlertsRepo } from './alerts-repo.js';
-import { documented, oneOrMany, queryBoolean, queryInt } from './http-schema.js';
+import { documented, oneOrMany, queryBoolean, queryInt } from '../../api/http-schema.js';
 
 export interface AlertsRoutesOptions {
   db: Db;

@@ -9,7 +9,7 @@ import type { Bus } from '../../bus/port.js';
 import type { Db } from '../../db/port.js';
 import type { CredentialVerifier } from '../../iam/credentials.js';
 import { alertsRoutes } from './alerts-routes.js';
-import { zodValidatorCompiler } from './http-schema.js';
+import { zodValidatorCompiler } from '../../api/http-schema.js';
 import { rulesRoutes } from './rules-routes.js';
 import { silencesRoutes } from './silences-routes.js';
 

@@ -14,7 +14,7 @@ import type { TenantPrincipal } from '../../iam/tenants.js';
 import { DataInsightError, isDataInsightError } from '../../platform/errors.js';
 import { PRIORITIES, RuleSchema, validateRule, type Rule } from '../domain/rule.js';
 import { dryRun } from './dry-run.js';
-import { documented, oneOrMany, parseWith, queryBoolean, queryInt } from './http-schema.js';
+import { documented, oneOrMany, parseWith, queryBoolean, queryInt } from '../../api/http-schema.js';
 import { RULES_CHANNEL, RulesRepo, type RuleChangeMessage, type StoredRule } from './rules-repo.js';
 
 export interface RulesRoutesOptions {

@@ -11,7 +11,7 @@ import { principalOf, requireScope } from '../../iam/auth.js';
 import type { CredentialVerifier } from '../../iam/credentials.js';
 import { DataInsightError } from '../../platform/errors.js';
 import { parseTimeParam } from '../../storage/time-param.js';
-import { documented, queryBoolean, queryInt, timeInput } from './http-schema.js';
+import { documented, queryBoolean, queryInt, timeInput } from '../../api/http-schema.js';
 import { SILENCES_CHANNEL, SilenceMatcherSchema } from './silences.js';
 import { SilencesRepo } from './silences-repo.js';
 

@@ -1,6 +1,7 @@
 import { sql as coreModel } from './0001_core_model.js';
 import { sql as timeseries } from './0002_timeseries.js';
 import { sql as alerting } from './0003_alerting.js';
+import { sql as notifications } from './0004_notifications.js';
 
 export interface Migration {
   /** Ordered, never reused. */
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'core_model', sql: coreModel },
   { id: 2, name: 'timeseries', sql: timeseries },
   { id: 3, name: 'alerting', sql: alerting },
+  { id: 4, name: 'notifications', sql: notifications },
 ];

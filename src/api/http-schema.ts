@@ -7,7 +7,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
-import { DataInsightError } from '../../platform/errors.js';
+import { DataInsightError } from '../platform/errors.js';
 
 const ZOD = new WeakMap<object, z.ZodType>();
 
