@@ -7,12 +7,14 @@ import { formatTable, type BenchContext, type BenchRow, type BenchSuite } from '
 import { busBench } from './bus.bench.js';
 import { ingestBench } from './ingest.bench.js';
 import { alertingBench } from './alerting.bench.js';
+import { notifyBench } from './notify.bench.js';
 import { queryBench } from './query.bench.js';
 
 const SUITES: Record<string, BenchSuite> = {
   bus: busBench,
   ingest: ingestBench,
   alerting: alertingBench,
+  notify: notifyBench,
   query: queryBench,
 };
 
