@@ -8,13 +8,12 @@ import { ALERT_STREAM_SPEC, ALERT_STREAMS, type AlertTransition } from '../src/a
 import type { Bus } from '../src/bus/port.js';
 import { createRedisClient } from '../src/bus/redis-client.js';
 import { RedisBus } from '../src/bus/redis.js';
-import { loadConfig } from '../src/config/config.js';
 import { createDeviceCredential } from '../src/iam/tenants.js';
 import { silentLogger } from '../src/platform/logger.js';
 import type { RoleName } from '../src/runtime/roles.js';
 import { startPlatform } from '../src/runtime/start.js';
 import { arrivalsFrom, type Arrivals } from './probe.js';
-import { sleep, spawnRole, startMosquitto, tempDir, unique, waitFor, withPg } from './support.js';
+import { embeddedBenchConfig, sleep, spawnRole, startMosquitto, unique, waitFor, withPg } from './support.js';
 
 export const CRITICAL_RULE = validateRule({
   id: 'hot',
@@ -79,19 +78,10 @@ const twilioSettings = (sms: SmsTarget) => ({
 });
 
 export async function embeddedCriticalPath(sms?: SmsTarget): Promise<CriticalPath> {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      httpPort: 0,
-      mqttPort: 0,
-      httpHost: '127.0.0.1',
-      mqttHost: '127.0.0.1',
-      dataDir: tempDir('di-bench-cp-'),
-      logLevel: 'silent',
-      telemetryPartitions: 8,
-      consumerBatchSize: 1000,
-      ...(sms ? twilioSettings(sms) : {}),
-    },
+  const config = await embeddedBenchConfig({
+    telemetryPartitions: 8,
+    consumerBatchSize: 1000,
+    ...(sms ? twilioSettings(sms) : {}),
   });
   const roles: RoleName[] = ['storage', 'alerting', 'bridge', ...(sms ? (['notifier'] as const) : [])];
   const p = await startPlatform(config, { logger: silentLogger(), roles });

@@ -5,7 +5,6 @@
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { loadConfig } from '../src/config/config.js';
 import { createDeviceCredential, createTenant } from '../src/iam/tenants.js';
 import { silentLogger } from '../src/platform/logger.js';
 import { listen } from '../src/platform/listen.js';
@@ -15,7 +14,7 @@ import {
   sleep,
   spawnRole,
   startMosquitto,
-  tempDir,
+  embeddedBenchConfig,
   unique,
   waitFor,
   withPg,
@@ -55,18 +54,7 @@ async function rawBroker(url: string, messages: number, connections: number): Pr
 
 async function embedded(ctx: BenchContext): Promise<BenchRow[]> {
   const messages = Math.round(20_000 * ctx.scale);
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      httpPort: 0,
-      mqttPort: 0,
-      httpHost: '127.0.0.1',
-      mqttHost: '127.0.0.1',
-      dataDir: tempDir('di-bench-'),
-      logLevel: 'silent',
-      consumerBatchSize: 2000,
-    },
-  });
+  const config = await embeddedBenchConfig({ consumerBatchSize: 2000 });
   const p = await startPlatform(config, {
     logger: silentLogger(),
     roles: ['storage', 'bridge', 'scheduler'],

@@ -137,3 +137,20 @@ export async function latencies(fn: () => Promise<unknown>, runs: number, warmup
   }
   return out.sort((a, b) => a - b);
 }
+
+/** Configuration of an embedded platform for a benchmark: free ports, its own data directory, no logs. */
+export async function embeddedBenchConfig(overrides: Record<string, unknown> = {}) {
+  const { loadConfig } = await import('../src/config/config.js');
+  return loadConfig({
+    env: {},
+    overrides: {
+      httpPort: 0,
+      mqttPort: 0,
+      httpHost: '127.0.0.1',
+      mqttHost: '127.0.0.1',
+      dataDir: tempDir('di-bench-'),
+      logLevel: 'silent',
+      ...overrides,
+    },
+  });
+}

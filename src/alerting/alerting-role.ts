@@ -1,5 +1,5 @@
-import { StreamConsumer } from '../bus/consumer.js';
 import type { Db } from '../db/port.js';
+import { consumeStream } from '../runtime/consume.js';
 import type { RoleStarter } from '../runtime/role.js';
 import { RuleIndex } from './domain/rule-index.js';
 import type { Rule } from './domain/rule.js';
@@ -96,21 +96,11 @@ export const startAlerting: RoleStarter = async (rt) => {
   });
 
   await rt.bus.ensureGroup(rt.telemetry.name, ALERTING_GROUP);
-  const consumer = new StreamConsumer({
-    bus: rt.bus,
-    coordinator: rt.coordinator,
+  const consumer = consumeStream(rt, {
     stream: rt.telemetry,
     group: ALERTING_GROUP,
-    consumer: `${rt.config.instance}:alerting`,
-    batchSize: rt.config.consumerBatchSize,
-    blockMs: 1000,
-    claimIdleMs: rt.config.consumerClaimIdleMs,
-    leaseMs: rt.config.consumerLeaseMs,
-    maxDeliveries: rt.config.consumerMaxDeliveries,
     handle: (entries) => serial(() => evaluator.handle(entries)),
     logger: log,
-    metrics: rt.metrics,
-    drainTimeoutMs: rt.config.shutdownTimeoutMs,
   });
   consumer.start();
 

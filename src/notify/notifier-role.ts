@@ -1,4 +1,3 @@
-import { StreamConsumer } from '../bus/consumer.js';
 import { PRIORITIES, type Priority } from '../alerting/domain/rule.js';
 import {
   ALERT_STREAM_SPEC,
@@ -6,6 +5,7 @@ import {
   defineAlertStreams,
   type AlertTransition,
 } from '../alerting/engine/transition.js';
+import { consumeStream } from '../runtime/consume.js';
 import type { RoleStarter } from '../runtime/role.js';
 import { Breakers } from './breaker.js';
 import { buildChannels } from './channels/index.js';
@@ -76,21 +76,12 @@ export const startNotifier: RoleStarter = async (rt) => {
 
   const consumers = PRIORITIES.map((priority) => {
     const stream = { name: ALERT_STREAMS[priority], ...ALERT_STREAM_SPEC };
-    return new StreamConsumer({
-      bus: rt.bus,
-      coordinator: rt.coordinator,
+    return consumeStream(rt, {
       stream,
       group: NOTIFIER_GROUP,
-      consumer: `${config.instance}:notifier`,
-      batchSize: priority === 'critical' ? 50 : 500,
-      blockMs: 1000,
-      claimIdleMs: config.consumerClaimIdleMs,
-      leaseMs: config.consumerLeaseMs,
-      maxDeliveries: config.consumerMaxDeliveries,
       handle: (entries) => plan(priority, entries),
       logger: log,
-      metrics: rt.metrics,
-      drainTimeoutMs: config.shutdownTimeoutMs,
+      batchSize: priority === 'critical' ? 50 : 500,
     });
   });
   for (const p of PRIORITIES) await rt.bus.ensureGroup(ALERT_STREAMS[p], NOTIFIER_GROUP);

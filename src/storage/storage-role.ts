@@ -1,6 +1,6 @@
-import { StreamConsumer } from '../bus/consumer.js';
 import type { BusEntry } from '../bus/port.js';
 import { parseEnvelope, type ReadingsEnvelope, type RejectionsEnvelope } from '../ingest/envelope.js';
+import { consumeStream } from '../runtime/consume.js';
 import type { RoleStarter } from '../runtime/role.js';
 import { TimeSeriesStore } from './store.js';
 
@@ -32,22 +32,7 @@ export const startStorage: RoleStarter = async (rt) => {
     if (result.rejected) rt.metrics.storageRejected.inc(result.rejected);
   };
   await rt.bus.ensureGroup(rt.telemetry.name, STORAGE_GROUP);
-  const consumer = new StreamConsumer({
-    bus: rt.bus,
-    coordinator: rt.coordinator,
-    stream: rt.telemetry,
-    group: STORAGE_GROUP,
-    consumer: `${rt.config.instance}:storage`,
-    batchSize: rt.config.consumerBatchSize,
-    blockMs: 1000,
-    claimIdleMs: rt.config.consumerClaimIdleMs,
-    leaseMs: rt.config.consumerLeaseMs,
-    maxDeliveries: rt.config.consumerMaxDeliveries,
-    handle,
-    logger: log,
-    metrics: rt.metrics,
-    drainTimeoutMs: rt.config.shutdownTimeoutMs,
-  });
+  const consumer = consumeStream(rt, { stream: rt.telemetry, group: STORAGE_GROUP, handle, logger: log });
   consumer.start();
   return {
     describe: () => [

@@ -4,6 +4,7 @@ import { startSmtpServer, type TestSmtpServer } from '../../../../test/support/p
 import { PermanentDeliveryError, RateLimitedError } from '../../errors.js';
 import type { Channel, OutgoingMessage } from '../../port.js';
 import { classifySmtpError, createSmtpEmailChannel, messageIdFor } from './smtp-email.js';
+import { failure } from '../testing/failure.js';
 
 const FROM = 'DataInsight Alerts <alerts@datainsight.test>';
 
@@ -20,13 +21,6 @@ function outgoing(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     ttlSeconds: 600,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 describe('smtp email channel', () => {

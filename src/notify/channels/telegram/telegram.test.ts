@@ -9,6 +9,7 @@ import { PermanentDeliveryError, RateLimitedError } from '../../errors.js';
 import type { Channel, OutgoingMessage } from '../../port.js';
 import { telegramTextLength } from './html.js';
 import { createTelegramChannel, escapeTelegramHtml } from './telegram.js';
+import { failure } from '../testing/failure.js';
 
 function outgoing(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return {
@@ -23,13 +24,6 @@ function outgoing(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     ttlSeconds: 600,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 describe('telegram channel', () => {

@@ -11,6 +11,7 @@ import {
 import { PermanentDeliveryError, RateLimitedError, WebhookAuthError } from '../../errors.js';
 import type { Channel, OutgoingMessage, StatusUpdate, WebhookRequest } from '../../port.js';
 import { countSegments, createTwilioSmsChannel, twilioSignature } from './twilio-sms.js';
+import { failure } from '../testing/failure.js';
 
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const AUTH_TOKEN = 'f00dfeedf00dfeedf00dfeedf00dfeed';
@@ -30,13 +31,6 @@ function outgoing(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     statusCallbackUrl: CALLBACK,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 describe('twilio sms channel: send', () => {

@@ -10,6 +10,7 @@ import {
 import { PermanentDeliveryError, RateLimitedError } from '../../errors.js';
 import type { Channel, OutgoingMessage } from '../../port.js';
 import { createWebPushChannel, MAX_PAYLOAD_BYTES, pushPayload, topicFor } from './web-push.js';
+import { failure } from '../testing/failure.js';
 
 const VAPID = { subject: 'mailto:ops@datainsight.test', ...webpush.generateVAPIDKeys() };
 
@@ -32,13 +33,6 @@ function outgoing(sub: TestSubscription | null, over: Partial<OutgoingMessage> =
     ttlSeconds: 900,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 describe('web push channel', () => {

@@ -9,6 +9,7 @@ import { PermanentDeliveryError, RateLimitedError } from '../../errors.js';
 import type { Channel, OutgoingMessage } from '../../port.js';
 import { parseRetryAfter } from '../../retry-after.js';
 import { createWebhookChannel, signWebhookBody, verifyWebhookSignature } from './webhook.js';
+import { failure } from '../testing/failure.js';
 
 const NOW = 1_790_000_000_000;
 const SECRET = 'whsec_test_3f9a';
@@ -27,13 +28,6 @@ function outgoing(url: string, over: Partial<OutgoingMessage> = {}): OutgoingMes
     ttlSeconds: 600,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 describe('webhook channel', () => {

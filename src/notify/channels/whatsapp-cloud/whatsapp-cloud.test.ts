@@ -11,6 +11,7 @@ import {
 import { PermanentDeliveryError, RateLimitedError, WebhookAuthError } from '../../errors.js';
 import type { Channel, OutgoingMessage, WebhookRequest } from '../../port.js';
 import { createWhatsAppChannel } from './whatsapp-cloud.js';
+import { failure } from '../testing/failure.js';
 
 const PHONE_NUMBER_ID = '106540352242922';
 const ACCESS_TOKEN = 'EAAGm0PX4ZCpsBAtest';
@@ -43,13 +44,6 @@ function outgoing(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     ttlSeconds: 900,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail('expected the send to fail'),
-    (err: unknown) => err,
-  );
 }
 
 function thrown(fn: () => unknown): unknown {
