@@ -142,7 +142,9 @@ export class Dispatcher {
         );
         return;
       } catch (e) {
-        const msg = (e as Error).message;
+        const text = (e as Error).message;
+        // Adapters name themselves in their errors; say the provider once.
+        const msg = text.startsWith(`${channel.provider}:`) ? text.slice(channel.provider.length + 1).trim() : text;
         if (e instanceof PermanentDeliveryError) {
           reasons.push(`${channel.provider}: ${msg}`);
           if (e.contactInvalid) {
@@ -153,10 +155,12 @@ export class Dispatcher {
         }
         this.o.breakers.failure(channel.provider, Date.now());
         const attempt = first.attempts;
-        const wait =
+        // Whole milliseconds: due times are bigint columns.
+        const wait = Math.round(
           e instanceof RateLimitedError
             ? e.retryAfterMs
-            : (this.o.retryBaseMs ?? 1000) * 2 ** Math.max(0, attempt - 1) * (0.5 + Math.random());
+            : (this.o.retryBaseMs ?? 1000) * 2 ** Math.max(0, attempt - 1) * (0.5 + Math.random()),
+        );
         const maxAttempts = this.o.maxAttempts ?? 8;
         if (Date.now() + wait < first.deadline_at && attempt < maxAttempts) {
           this.o.logger.warn(
