@@ -54,7 +54,12 @@ export const startNotifier: RoleStarter = async (rt) => {
   const offFeed = await rt.feed.subscribe('subscriptions', (m) =>
     recipients.invalidate((m as { tenantId?: number }).tenantId),
   );
-  await outbox.recoverStuck(Date.now() - 60_000);
+  /**
+   * A delivery still 'sending' after this long was claimed by a notifier that died (provider calls
+   * time out after 10 s): it goes back to the queue, for this or another notifier.
+   */
+  const STUCK_AFTER_MS = 30_000;
+  let lastRecovery = 0;
 
   const plan = async (priority: Priority, entries: { payload: string }[]): Promise<void> => {
     const now = Date.now();
@@ -93,6 +98,11 @@ export const startNotifier: RoleStarter = async (rt) => {
     loop = loop.then(async () => {
       if (stopped) return;
       try {
+        if (Date.now() - lastRecovery > 5000) {
+          lastRecovery = Date.now();
+          const n = await outbox.recoverStuck(lastRecovery - STUCK_AFTER_MS);
+          if (n) log.warn({ deliveries: n }, 'deliveries left mid-send by a stopped notifier are queued again');
+        }
         for (;;) {
           const due = await outbox.claimDue(Date.now(), 200);
           if (due.length === 0) break;
