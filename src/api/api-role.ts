@@ -24,6 +24,7 @@ export const startApi: RoleStarter = async (rt, shared) => {
     maxFutureMs: config.ingestMaxFutureMs,
     maxMessageBytes: config.ingestMaxMessageBytes,
   });
+  const channels = buildChannels(config, rt.logger);
   const ingest = ingestRoutes({ intake, verifier, maxBodyBytes: config.ingestMaxBodyBytes });
   const app = await buildApi({
     logger: rt.logger,
@@ -48,10 +49,12 @@ export const startApi: RoleStarter = async (rt, shared) => {
           await api.register(alertManagementRoutes({ db: rt.db, bus: rt.bus, feed: rt.feed, verifier }), {
             prefix: '/api/v1',
           });
-          await api.register(peopleRoutes({ db: rt.db, feed: rt.feed, verifier }), { prefix: '/api/v1' });
+          await api.register(peopleRoutes({ db: rt.db, feed: rt.feed, verifier, channels }), {
+            prefix: '/api/v1',
+          });
           await api.register(
             webhookRoutes({
-              channels: [...buildChannels(config, rt.logger).values()],
+              channels: [...channels.values()],
               outbox: new Outbox(rt.db),
               recipients: new Recipients(rt.db),
               publicUrl: config.publicUrl,

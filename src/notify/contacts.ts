@@ -102,4 +102,11 @@ export const SubscriptionBody = z.strictObject({
     z.array(z.number().int().positive()).max(CHANNEL_KINDS.length * 4),
   ),
   fireAndForget: z.boolean().default(false),
+  /** Critical alerts unacknowledged after afterMs also go to these contact points (anyone's in the tenant). */
+  escalation: z
+    .strictObject({
+      afterMs: z.number().int().min(60_000, { error: 'must be at least a minute' }),
+      contactPoints: z.array(z.number().int().positive()).min(1),
+    })
+    .optional(),
 });

@@ -144,7 +144,9 @@ export class Dispatcher {
       } catch (e) {
         const text = (e as Error).message;
         // Adapters name themselves in their errors; say the provider once.
-        const msg = text.startsWith(`${channel.provider}:`) ? text.slice(channel.provider.length + 1).trim() : text;
+        const msg = text.startsWith(`${channel.provider}:`)
+          ? text.slice(channel.provider.length + 1).trim()
+          : text;
         if (e instanceof PermanentDeliveryError) {
           reasons.push(`${channel.provider}: ${msg}`);
           if (e.contactInvalid) {

@@ -101,7 +101,8 @@ export const startNotifier: RoleStarter = async (rt) => {
         if (Date.now() - lastRecovery > 5000) {
           lastRecovery = Date.now();
           const n = await outbox.recoverStuck(lastRecovery - STUCK_AFTER_MS);
-          if (n) log.warn({ deliveries: n }, 'deliveries left mid-send by a stopped notifier are queued again');
+          if (n)
+            log.warn({ deliveries: n }, 'deliveries left mid-send by a stopped notifier are queued again');
         }
         for (;;) {
           const due = await outbox.claimDue(Date.now(), 200);

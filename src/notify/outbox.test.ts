@@ -153,6 +153,46 @@ for (const adapter of DB_ADAPTERS) {
       expect((await o.claimDue(NOW + 120_000, 10, [d!.id])).map((x) => x.id)).toEqual([d!.id]);
     });
 
+    it('a critical alert nobody acknowledges escalates after the delay; an acknowledgement cancels it', async () => {
+      const o = new Outbox(db);
+      const escalating: Recipient = {
+        ...recipient,
+        escalation: {
+          afterMs: 600_000,
+          chain: [{ id: 99, kind: 'sms', address: { kind: 'sms', phone: '+4915100000099' }, invalid: false }],
+        },
+      };
+      await o.enqueue(t('firing', 'critical', 'e1', NOW), [escalating], DEFAULT_POLICY, NOW);
+      const esc = await db.query<{
+        id: number;
+        due_at: number;
+        chain: number[];
+        transition: { title: string };
+      }>(
+        `select id, due_at, chain, transition from deliveries where kind = 'escalation' and fingerprint like '%/e1/%'`,
+      );
+      expect(esc.rows).toHaveLength(1);
+      expect(esc.rows[0]).toMatchObject({ due_at: NOW + 600_000, chain: [99] });
+      expect(esc.rows[0]!.transition.title).toBe('Not acknowledged for 10 min: hot e1');
+      // Told at once (critical), then acknowledged before the delay: the escalation is called off.
+      const first = await o.claimDue(NOW, 10);
+      await o.sent(
+        first.map((d) => d.id),
+        { provider: 'twilio', contactPointId: 0, channelIndex: 0, messageId: 'm', status: 'sent' },
+        NOW,
+      );
+      await o.enqueue(
+        t('acknowledged', 'critical', 'e1', NOW + 60_000, NOW),
+        [escalating],
+        DEFAULT_POLICY,
+        NOW + 60_000,
+      );
+      const after = await db.query<{ status: string }>('select status from deliveries where id = $1', [
+        esc.rows[0]!.id,
+      ]);
+      expect(after.rows[0]!.status).toBe('cancelled');
+    });
+
     it('provider statuses never move a delivery backwards', async () => {
       const o = new Outbox(db);
       const [d] = await o.enqueue(t('firing', 'critical', 's1', NOW), [recipient], DEFAULT_POLICY, NOW);

@@ -72,7 +72,7 @@ export class Outbox {
         if (t.kind === 'resolved' || t.kind === 'acknowledged') {
           const cancelled = await tx.query<{ id: number }>(
             `update deliveries set status = 'cancelled', updated_at = $4 where fingerprint = $1 and fired_at = $2 and user_id = $3
-               and status = 'scheduled' and kind in ('firing', 'renotify', 'flapping') returning id`,
+               and status = 'scheduled' and kind in ('firing', 'renotify', 'flapping', 'escalation') returning id`,
             [t.fingerprint, t.firedAt, r.userId, now],
           );
           await this.event(
@@ -134,9 +134,44 @@ export class Outbox {
           created.push(ins.rows[0]);
           await this.event(tx, [ins.rows[0].id], 'scheduled', { dueAt: s.dueAt }, now);
         }
+        if (t.kind === 'firing' && r.escalation && r.escalation.chain.length > 0)
+          await this.planEscalation(tx, t, r, now);
       }
       return created;
     });
+  }
+
+  /**
+   * A critical alert nobody acknowledges in time goes further (the next channel, or another person):
+   * a delivery due after the escalation delay, cancelled like any waiting one when the alert is
+   * acknowledged or resolved.
+   */
+  private async planEscalation(tx: Queryable, t: AlertTransition, r: Recipient, now: number): Promise<void> {
+    const esc = r.escalation!;
+    const due = now + esc.afterMs;
+    const minutes = Math.round(esc.afterMs / 60_000);
+    const transition = { ...t, title: `Not acknowledged for ${minutes} min: ${t.title}` };
+    const ins = await tx.query<{ id: number }>(
+      `insert into deliveries (tenant_id, key, user_id, subscription_id, transition, priority, fingerprint, fired_at, kind, status, due_at, deadline_at, chain, time_zone, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, 'critical', $6, $7, 'escalation', 'scheduled', $8, $9, $10, $11, $12, $12)
+       on conflict (key) do nothing returning id`,
+      [
+        t.tenantId,
+        `${t.key}|${r.userId}|escalation`,
+        r.userId,
+        r.subscriptionId,
+        JSON.stringify(transition),
+        t.fingerprint,
+        t.firedAt,
+        due,
+        due + 5 * 60_000,
+        JSON.stringify(esc.chain.map((c) => c.id)),
+        r.timeZone,
+        now,
+      ],
+    );
+    if (ins.rows[0])
+      await this.event(tx, [ins.rows[0].id], 'scheduled', { dueAt: due, escalation: true }, now);
   }
 
   /** Take due deliveries for sending (skip-locked, so several notifiers share the outbox). */

@@ -7,11 +7,15 @@ import { principalOf, requireScope } from '../iam/auth.js';
 import type { CredentialVerifier } from '../iam/credentials.js';
 import { DataInsightError } from '../platform/errors.js';
 import { ContactPointBody, SubscriptionBody, UserBody, UserPatch } from './contacts.js';
+import { PermanentDeliveryError, RateLimitedError } from './errors.js';
+import type { Channel, ChannelKind, ContactAddress } from './port.js';
 
 export interface PeopleRoutesOptions {
   db: Db;
   feed: ChangeFeed;
   verifier: CredentialVerifier;
+  /** Configured channels, for test messages. */
+  channels: ReadonlyMap<ChannelKind, Channel>;
 }
 
 const IdParams = z.strictObject({ id: z.coerce.number().int().positive() });
@@ -195,6 +199,19 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
         await member(tenantId, id);
         const b = req.body as z.output<typeof SubscriptionBody>;
         const ids = [...new Set(Object.values(b.channels).flat())];
+        if (b.escalation) {
+          const esc = await o.db.query<{ id: number }>(
+            'select id from contact_points where tenant_id = $1 and id = any($2::int[])',
+            [tenantId, b.escalation.contactPoints],
+          );
+          const unknown = b.escalation.contactPoints.find((x) => !esc.rows.some((r) => r.id === x));
+          if (unknown !== undefined)
+            throw new DataInsightError(
+              'DI_VALIDATION',
+              `escalation contact point ${unknown} is not in this tenant`,
+              { field: 'escalation.contactPoints' },
+            );
+        }
         const own = await o.db.query<{ id: number }>(
           'select id from contact_points where tenant_id = $1 and user_id = $2 and id = any($3::int[])',
           [tenantId, id, ids],
@@ -207,8 +224,16 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
             { field: 'channels' },
           );
         const r = await o.db.query<{ id: number }>(
-          'insert into subscriptions (tenant_id, user_id, scope, min_priority, channels, fire_and_forget) values ($1, $2, $3, $4, $5, $6) returning id',
-          [tenantId, id, JSON.stringify(b.scope), b.minPriority, JSON.stringify(b.channels), b.fireAndForget],
+          'insert into subscriptions (tenant_id, user_id, scope, min_priority, channels, fire_and_forget, escalation) values ($1, $2, $3, $4, $5, $6, $7) returning id',
+          [
+            tenantId,
+            id,
+            JSON.stringify(b.scope),
+            b.minPriority,
+            JSON.stringify(b.channels),
+            b.fireAndForget,
+            b.escalation ? JSON.stringify(b.escalation) : null,
+          ],
         );
         await changed(tenantId);
         return reply.status(201).send({ id: r.rows[0]!.id, ...b });
@@ -223,7 +248,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
         const { id } = req.params as z.output<typeof IdParams>;
         await member(tenantId, id);
         const r = await o.db.query(
-          `select id, scope, min_priority as "minPriority", channels, fire_and_forget as "fireAndForget" from subscriptions where tenant_id = $1 and user_id = $2 order by id`,
+          `select id, scope, min_priority as "minPriority", channels, fire_and_forget as "fireAndForget", escalation from subscriptions where tenant_id = $1 and user_id = $2 order by id`,
           [tenantId, id],
         );
         return { subscriptions: r.rows };

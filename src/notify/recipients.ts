@@ -20,6 +20,8 @@ export interface Recipient {
   /** Contact points to try in order for this transition's priority (invalid ones already left out). */
   chain: ContactPoint[];
   fireAndForget: boolean;
+  /** Where a critical alert goes when nobody acknowledged it in time. */
+  escalation?: { afterMs: number; chain: ContactPoint[] };
 }
 
 interface SubscriptionRow {
@@ -29,6 +31,7 @@ interface SubscriptionRow {
   min_priority: Priority;
   channels: Partial<Record<Priority, number[]>>;
   fire_and_forget: boolean;
+  escalation: { afterMs: number; contactPoints: number[] } | null;
   timezone: string;
   quiet_hours: QuietHours | null;
   digest: DigestPlan;
@@ -74,7 +77,7 @@ export class Recipients {
     const hit = this.cache.get(tenantId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit;
     const subs = await this.db.query<SubscriptionRow>(
-      `select s.id, s.user_id, s.scope, s.min_priority, s.channels, s.fire_and_forget, u.timezone, u.quiet_hours, u.digest
+      `select s.id, s.user_id, s.scope, s.min_priority, s.channels, s.fire_and_forget, s.escalation, u.timezone, u.quiet_hours, u.digest
        from subscriptions s join users u on u.id = s.user_id where s.tenant_id = $1`,
       [tenantId],
     );

@@ -32,6 +32,9 @@ create table subscriptions (
   -- Per priority, contact point ids in order of preference: the first is tried, the rest are fallbacks.
   channels        jsonb not null,
   fire_and_forget boolean not null default false,
+  -- Critical alerts still unacknowledged after afterMs go to these contact points (the next
+  -- channel, or another person's): { afterMs, contactPoints: [ids] }.
+  escalation      jsonb,
   created_at      bigint not null default (extract(epoch from now()) * 1000)::bigint
 );
 create index subscriptions_tenant on subscriptions (tenant_id);
