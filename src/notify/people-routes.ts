@@ -184,6 +184,68 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     );
 
     app.post(
+      '/users/:id/contact-points/:itemId/test',
+      {
+        preHandler: admin,
+        schema: { summary: 'Send a test message to a contact point now', params: documented(NestedParams) },
+      },
+      async (req) => {
+        const { tenantId } = principalOf(req);
+        const { id, itemId } = req.params as z.output<typeof NestedParams>;
+        const r = await o.db.query<{ kind: ChannelKind; address: ContactAddress }>(
+          'select kind, address from contact_points where tenant_id = $1 and user_id = $2 and id = $3',
+          [tenantId, id, itemId],
+        );
+        const cp = r.rows[0];
+        if (!cp)
+          throw new DataInsightError('DI_NOT_FOUND', `no contact point ${itemId}`, { field: 'itemId' });
+        const channel = o.channels.get(cp.kind);
+        if (!channel)
+          throw new DataInsightError(
+            'DI_CONFLICT',
+            `no ${cp.kind} provider is configured on this deployment`,
+            { field: 'kind' },
+          );
+        const text = 'DataInsight test message: this contact point receives alerts.';
+        try {
+          const res = await channel.send({
+            to: cp.address,
+            message: {
+              subject: 'DataInsight test message',
+              text,
+              html: `<p>${text}</p>`,
+              json: { type: 'test', text },
+            },
+            priority: 'low',
+            idempotencyKey: `test-${itemId}-${Date.now()}`,
+            ttlSeconds: 600,
+          });
+          await o.db.query(
+            'update contact_points set verified = true, invalid_reason = null, invalid_at = null where id = $1',
+            [itemId],
+          );
+          return { sent: true, provider: channel.provider, providerId: res.providerId ?? null };
+        } catch (e) {
+          const reason = (e as Error).message;
+          if (e instanceof PermanentDeliveryError && e.contactInvalid) {
+            await o.db.query('update contact_points set invalid_reason = $2, invalid_at = $3 where id = $1', [
+              itemId,
+              reason,
+              Date.now(),
+            ]);
+          }
+          return {
+            sent: false,
+            provider: channel.provider,
+            reason,
+            retryable: !(e instanceof PermanentDeliveryError),
+            ...(e instanceof RateLimitedError ? { retryAfterMs: e.retryAfterMs } : {}),
+          };
+        }
+      },
+    );
+
+    app.post(
       '/users/:id/subscriptions',
       {
         preHandler: admin,

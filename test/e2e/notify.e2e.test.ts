@@ -193,6 +193,19 @@ for (const mode of MODES) {
       expect(smtp.messages.length).toBe(2);
     });
 
+    it('a test message reaches the contact point and verifies it', async () => {
+      const { user, ids } = await person('test@x.test', [{ kind: 'telegram', address: { chatId: '777' } }]);
+      const r = await api('POST', `/users/${user}/contact-points/${ids[0]}/test`);
+      expect(r).toMatchObject({ sent: true, provider: 'telegram' });
+      expect(
+        telegram.calls.some((c) => c.apiMethod === 'sendMessage' && String(c.body.chat_id) === '777'),
+      ).toBe(true);
+      const cps = (await api('GET', `/users/${user}/contact-points`)) as {
+        contactPoints: { verified: boolean }[];
+      };
+      expect(cps.contactPoints[0]!.verified).toBe(true);
+    });
+
     it('a signed Twilio status callback marks the SMS delivered; a forged one is refused', async () => {
       const sid = [...twilio.messages.keys()][0]!;
       const forged = await fetch(`${p.httpUrl}/api/v1/webhooks/twilio`, {
