@@ -1,6 +1,9 @@
 import swagger from '@fastify/swagger';
 import { alertManagementRoutes } from '../alerting/manage/routes.js';
+import { authRoutes } from '../iam/auth-routes.js';
+import { SESSION_COOKIE } from '../iam/cookies.js';
 import { CredentialVerifier } from '../iam/credentials.js';
+import { FailureLimiter } from '../iam/rate-limit.js';
 import { ingestRoutes } from '../ingest/http-routes.js';
 import { Intake } from '../ingest/intake.js';
 import { buildChannels } from '../notify/channels/index.js';
@@ -14,11 +17,15 @@ import { Catalog } from '../storage/catalog.js';
 import { SeriesQueries } from '../storage/queries.js';
 import { queryRoutes } from '../storage/query-routes.js';
 import { buildApi } from './server.js';
+import { webAppRoutes } from './web-app.js';
 
 /** The api role: Fastify with every capability's routes, /healthz, /readyz, /metrics and OpenAPI. */
 export const startApi: RoleStarter = async (rt, shared) => {
   const { config } = rt;
-  const verifier = new CredentialVerifier(rt.db);
+  const verifier = new CredentialVerifier(rt.db, undefined, undefined, {
+    sessions: { idleMs: config.sessionTtlMs, maxAgeMs: config.sessionMaxAgeMs },
+    publicUrl: config.publicUrl,
+  });
   const intake = new Intake(rt.bus, rt.metrics, {
     maxPastMs: config.ingestMaxPastMs,
     maxFutureMs: config.ingestMaxFutureMs,
@@ -31,16 +38,34 @@ export const startApi: RoleStarter = async (rt, shared) => {
     metrics: rt.metrics,
     health: rt.health,
     bodyLimitBytes: config.ingestMaxBodyBytes,
+    trustProxy: config.trustProxy,
     plugins: [
       {
         plugin: async (api) => {
           await api.register(swagger, {
             openapi: {
               info: { title: 'DataInsight API', version: '1' },
-              components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
-              security: [{ token: [] }],
+              components: {
+                securitySchemes: {
+                  token: { type: 'http', scheme: 'bearer' },
+                  session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+                },
+              },
+              security: [{ token: [] }, { session: [] }],
             },
           });
+          await api.register(
+            authRoutes({
+              db: rt.db,
+              verifier,
+              limiter: new FailureLimiter({
+                limit: config.loginRateLimit,
+                windowMs: config.loginRateWindowMs,
+              }),
+              secureCookie: config.publicUrl.startsWith('https:'),
+            }),
+            { prefix: '/api/v1' },
+          );
           await api.register(ingest.v1, { prefix: '/api/v1' });
           await api.register(
             queryRoutes({ catalog: new Catalog(rt.db), queries: new SeriesQueries(rt.db), verifier }),
@@ -65,6 +90,7 @@ export const startApi: RoleStarter = async (rt, shared) => {
           await api.register(ingest.influx);
           for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });
           api.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+          await api.register(webAppRoutes());
         },
         prefix: '',
       },

@@ -16,6 +16,8 @@ export interface ApiOptions {
   /** Capability plugins (ingest, queries, ...), mounted under /api/v1 unless they set their own prefix. */
   plugins: { plugin: FastifyPluginAsync; prefix?: string }[];
   bodyLimitBytes?: number;
+  /** Proxies whose X-Forwarded-For is believed (empty: none). */
+  trustProxy?: string;
 }
 
 /**
@@ -28,7 +30,14 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     // Per-request info logs would drown the log at ingest rates; failures are logged in onResponse.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024,
-    trustProxy: true,
+    // Believing X-Forwarded-For from anyone would let a client choose its own address (and so dodge
+    // per-address login limits): only the configured proxies are trusted.
+    trustProxy: opts.trustProxy
+      ? opts.trustProxy
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : false,
   });
   installErrorHandling(app);
 

@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { bootstrapIfEmpty } from '../iam/bootstrap.js';
+import { userCommands } from '../iam/user-commands.js';
 import {
   createApiToken,
   createDeviceCredential,
@@ -70,11 +71,16 @@ async function start(
     const creds = await bootstrapIfEmpty(
       platform.runtime.db,
       config.databaseUrl ? undefined : config.dataDir,
+      {
+        email: config.initialAdminEmail,
+        password: config.initialAdminPassword,
+      },
     );
     if (creds) {
       // Shown once on the terminal, never through the logger (logs are shipped and kept).
       process.stderr.write(
         `\nFirst start: created tenant "${creds.tenant}".\n  API token:   ${creds.apiToken}\n  MQTT device: ${creds.device.username} / ${creds.device.password}\n` +
+          `  Web sign-in: ${creds.admin.email}${creds.admin.password ? ` / ${creds.admin.password}` : ' (password from INITIAL_ADMIN_PASSWORD)'}\n` +
           (config.databaseUrl
             ? ''
             : `  (also saved in ${config.dataDir}/initial-credentials.json, readable by you only)\n`) +
@@ -226,6 +232,7 @@ export function buildCli(): Command {
       out(`username: ${username}\npassword: ${secret}`);
     });
 
+  userCommands(program, (cmd, fn) => withDb(configFrom(cmd), fn), out);
   simulateCommand(program);
   return program;
 }

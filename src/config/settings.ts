@@ -183,11 +183,56 @@ export const SETTINGS = {
     default: false,
     doc: 'Let MQTT clients connect without device credentials (embedded broker). Only for trials on a closed network.',
   }),
+  trustProxy: setting({
+    env: 'TRUST_PROXY',
+    schema: z.string().trim().default(''),
+    default: '',
+    doc: 'Proxies whose X-Forwarded-For to believe (comma-separated addresses or CIDRs, e.g. 10.0.0.0/8). Empty: the socket address is the client (login rate limits use it).',
+  }),
   publicUrl: setting({
     env: 'PUBLIC_URL',
     schema: z.string().url({ error: 'must be a URL' }),
     default: 'http://localhost:8080',
     doc: 'Address people and providers reach this deployment at: links in messages, provider status callbacks.',
+  }),
+  sessionTtlMs: setting({
+    env: 'SESSION_TTL_MS',
+    schema: positiveInt,
+    default: 8 * 3_600_000,
+    doc: 'A web session ends after this long without a request (idle timeout, default 8 h).',
+  }),
+  sessionMaxAgeMs: setting({
+    env: 'SESSION_MAX_AGE_MS',
+    schema: positiveInt,
+    default: 7 * 86_400_000,
+    doc: 'A web session ends this long after sign-in, however active (default 7 days).',
+  }),
+  loginRateLimit: setting({
+    env: 'LOGIN_RATE_LIMIT',
+    schema: positiveInt,
+    default: 5,
+    doc: 'Failed sign-ins allowed per client address and e-mail within LOGIN_RATE_WINDOW_MS; further attempts get 429 (counted per API process).',
+  }),
+  loginRateWindowMs: setting({
+    env: 'LOGIN_RATE_WINDOW_MS',
+    schema: positiveInt,
+    default: 900_000,
+    doc: 'Window of LOGIN_RATE_LIMIT (default 15 min).',
+  }),
+  initialAdminEmail: setting({
+    env: 'INITIAL_ADMIN_EMAIL',
+    schema: z.email({ error: 'must be an e-mail address' }),
+    default: 'admin@datainsight.local',
+    doc: 'E-mail of the platform admin created on the first start of an empty installation.',
+  }),
+  initialAdminPassword: setting({
+    env: 'INITIAL_ADMIN_PASSWORD',
+    schema: optionalText.refine((s) => s === undefined || s.length >= 10, {
+      message: 'must be at least 10 characters',
+    }),
+    default: undefined,
+    secret: true,
+    doc: "Password of that first admin. Unset: a random one, printed once on the first start's terminal.",
   }),
   notifyHighWindowMs: setting({
     env: 'NOTIFY_HIGH_WINDOW_MS',

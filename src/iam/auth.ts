@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { DataInsightError } from '../platform/errors.js';
+import { cookieValue, SESSION_COOKIE } from './cookies.js';
 import type { CredentialVerifier } from './credentials.js';
 import type { TenantPrincipal, TokenScope } from './tenants.js';
 
@@ -30,19 +31,68 @@ export function tokenOf(req: FastifyRequest): string | undefined {
   return typeof q?.p === 'string' && q.p ? q.p : undefined;
 }
 
-/** A preHandler that admits requests carrying a live token of a tenant with the given scope. */
+/** The session token of a request: the `di_session` cookie. */
+export const sessionTokenOf = (req: FastifyRequest): string | undefined =>
+  cookieValue(req.headers.cookie, SESSION_COOKIE) || undefined;
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * CSRF defence for cookie-authenticated writes (a browser attaches cookies to cross-site requests; it
+ * never attaches an Authorization header, so tokens are exempt): the request must carry
+ * X-Requested-With (a cross-site page cannot set it without a CORS preflight, which we never grant) or
+ * come from PUBLIC_URL's origin.
+ */
+export function checkSameOrigin(req: FastifyRequest, publicOrigin: string | undefined): void {
+  if (!WRITES.has(req.method)) return;
+  if (req.headers['x-requested-with']) return;
+  const origin = req.headers.origin;
+  if (publicOrigin && origin === publicOrigin) return;
+  throw new DataInsightError(
+    'DI_FORBIDDEN',
+    'a request signed in with a session cookie must send X-Requested-With or come from this site',
+    { field: 'x-requested-with' },
+  );
+}
+
+/**
+ * A preHandler that admits requests carrying a live API token of a tenant with the given scope, or
+ * (without an Authorization header) a live session cookie whose user's role in the session's tenant
+ * grants the scope (see roles.ts).
+ */
 export function requireScope(verifier: CredentialVerifier, scope: TokenScope): preHandlerAsyncHookHandler {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
-    const token = tokenOf(req);
-    if (!token)
-      throw new DataInsightError('DI_UNAUTHORIZED', 'missing API token (Authorization: Bearer <token>)');
-    const principal = await verifier.apiToken(token);
-    if (!principal) throw new DataInsightError('DI_UNAUTHORIZED', 'invalid or revoked API token');
+    const principal = await authenticate(verifier, req);
     if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {
-      throw new DataInsightError('DI_FORBIDDEN', `this token lacks the "${scope}" scope`);
+      throw new DataInsightError(
+        'DI_FORBIDDEN',
+        principal.role
+          ? `your role "${principal.role}" in tenant ${principal.tenant} does not allow this (needs "${scope}")`
+          : `this token lacks the "${scope}" scope`,
+      );
     }
     req.principal = principal;
   };
+}
+
+async function authenticate(verifier: CredentialVerifier, req: FastifyRequest): Promise<TenantPrincipal> {
+  const token = tokenOf(req);
+  if (token) {
+    const principal = await verifier.apiToken(token);
+    if (!principal) throw new DataInsightError('DI_UNAUTHORIZED', 'invalid or revoked API token');
+    return principal;
+  }
+  const session = sessionTokenOf(req);
+  if (!session)
+    throw new DataInsightError(
+      'DI_UNAUTHORIZED',
+      'missing API token (Authorization: Bearer <token>) or session (sign in at /api/v1/auth/login)',
+    );
+  const principal = await verifier.session(session);
+  if (!principal)
+    throw new DataInsightError('DI_UNAUTHORIZED', 'session expired or signed out: sign in again');
+  checkSameOrigin(req, verifier.publicOrigin);
+  return principal;
 }
 
 export function principalOf(req: FastifyRequest): TenantPrincipal {

@@ -1,14 +1,18 @@
 import type { Db } from '../db/port.js';
 import { KEY_PATTERN } from '../ingest/parse/validate.js';
 import { DataInsightError } from '../platform/errors.js';
+import type { MemberRole } from './roles.js';
 import { hashSecret, newSecret } from './secrets.js';
 
 export interface TenantPrincipal {
   tenantId: number;
   tenant: string;
   scopes: string[];
-  /** What authenticated: "token:<name>" or "device:<username>". */
+  /** What authenticated: "token:<name>", "device:<username>" or "user:<email>" (a web session). */
   subject: string;
+  /** Set for a web session: the signed-in user and their role in `tenant`. */
+  userId?: number;
+  role?: MemberRole;
 }
 
 /** `operate`: acknowledge and resolve alerts, manage silences; `admin` can do everything. */

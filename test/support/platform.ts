@@ -5,7 +5,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { Db } from '../../src/db/port.js';
 import { createApiToken, createDeviceCredential, createTenant } from '../../src/iam/tenants.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import { silentLogger, type Logger } from '../../src/platform/logger.js';
 import type { SettingKey } from '../../src/config/settings.js';
 import { availableRoles, type RoleName } from '../../src/runtime/roles.js';
 import { startPlatform, type Platform } from '../../src/runtime/start.js';
@@ -37,7 +37,7 @@ export interface TestPlatform extends Platform {
  */
 export async function startTestPlatform(
   mode: Mode,
-  opts: { roles?: RoleName[]; overrides?: Partial<Record<SettingKey, unknown>> } = {},
+  opts: { roles?: RoleName[]; overrides?: Partial<Record<SettingKey, unknown>>; logger?: Logger } = {},
 ): Promise<TestPlatform> {
   const name = uniqueName('it');
   const dataDir = mkdtempSync(join(tmpdir(), 'di-test-'));
@@ -74,7 +74,7 @@ export async function startTestPlatform(
   }
   const config = loadConfig({ env: {}, overrides: { ...overrides, ...opts.overrides } });
   const platform = await startPlatform(config, {
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     roles: opts.roles ?? availableRoles(),
   });
   return {

@@ -2,6 +2,7 @@ import { sql as coreModel } from './0001_core_model.js';
 import { sql as timeseries } from './0002_timeseries.js';
 import { sql as alerting } from './0003_alerting.js';
 import { sql as notifications } from './0004_notifications.js';
+import { sql as sessions } from './0005_sessions.js';
 
 export interface Migration {
   /** Ordered, never reused. */
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 2, name: 'timeseries', sql: timeseries },
   { id: 3, name: 'alerting', sql: alerting },
   { id: 4, name: 'notifications', sql: notifications },
+  { id: 5, name: 'sessions', sql: sessions },
 ];

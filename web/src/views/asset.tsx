@@ -1,0 +1,188 @@
+/** One asset: its series' latest values, and a chart of the chosen ones over a chosen range. */
+import { useEffect, useRef, useState } from 'react';
+import type { Latest, SeriesResponse } from '../api/types';
+import type { TimeChart } from '../charts/highcharts';
+import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
+import { Link, paths } from '../router';
+import { useSession } from '../session';
+import { useApi } from '../use-api';
+
+/** The server picks the storage tier (raw, roll-ups) from the span; we only ask for the range. */
+export const RANGES = [
+  { key: '1h', label: '1 h', from: 'now-1h' },
+  { key: '24h', label: '24 h', from: 'now-24h' },
+  { key: '7d', label: '7 d', from: 'now-7d' },
+  { key: '30d', label: '30 d', from: 'now-30d' },
+  { key: '1y', label: '1 y', from: 'now-1y' },
+  { key: '10y', label: '10 y', from: 'now-10y' },
+] as const;
+type RangeKey = (typeof RANGES)[number]['key'];
+
+const MAX_SELECTED = 8;
+const POLL_MS = 10_000;
+
+export function AssetPage({ location, asset }: { location: string; asset: string }) {
+  const { api } = useSession();
+  const latest = useApi(
+    (signal) => api.get<{ latest: Latest[] }>('/latest', { location, asset }, { signal }),
+    [location, asset],
+    { pollMs: POLL_MS },
+  );
+  const [picked, setPicked] = useState<number[] | null>(null);
+  const all = latest.status === 'ok' ? latest.data.latest : [];
+  const selected = picked ?? all.slice(0, MAX_SELECTED).map((s) => s.seriesId);
+
+  const toggle = (id: number) =>
+    setPicked(selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id]);
+
+  return (
+    <div className="asset-page">
+      <p className="breadcrumb">
+        <Link href={paths.explorer(location)}>{location}</Link> / <span>{asset}</span>
+      </p>
+      <h2>{asset}</h2>
+      {latest.status === 'loading' && <Loading what="the asset's series" />}
+      {latest.status === 'error' && <ErrorBox error={latest.error} retry={latest.reload} />}
+      {latest.status === 'ok' && all.length === 0 && (
+        <Empty>
+          <p>
+            No series for {location}/{asset}. <Link href={paths.explorer(location)}>Back to {location}</Link>
+          </p>
+        </Empty>
+      )}
+      {latest.status === 'ok' && all.length > 0 && (
+        <>
+          <SeriesChart ids={selected} title={`${location}/${asset}`} />
+          <fieldset className="series-picker">
+            <legend>Series</legend>
+            {all.map((s) => (
+              <label key={s.seriesId} className="series-option">
+                <input
+                  type="checkbox"
+                  checked={selected.includes(s.seriesId)}
+                  disabled={!selected.includes(s.seriesId) && selected.length >= MAX_SELECTED}
+                  onChange={() => toggle(s.seriesId)}
+                />
+                <span>
+                  {s.sensor}/{s.parameter}
+                </span>
+                <span className="value">{formatValue(s.value, s.unit)}</span>
+                <span className="muted">{formatTime(s.ts)}</span>
+              </label>
+            ))}
+          </fieldset>
+        </>
+      )}
+    </div>
+  );
+}
+
+function SeriesChart({ ids, title }: { ids: number[]; title: string }) {
+  const { api } = useSession();
+  const [range, setRange] = useState<RangeKey>('24h');
+  const [live, setLive] = useState(true);
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<TimeChart | null>(null);
+  const [chartError, setChartError] = useState<unknown>(null);
+  const [chartReady, setChartReady] = useState(false);
+  const from = RANGES.find((r) => r.key === range)!.from;
+
+  const series = useApi(
+    (signal) => {
+      const width = box.current?.clientWidth ?? 800;
+      const points = Math.max(50, Math.min(2000, Math.round(width)));
+      return ids.length
+        ? api.get<SeriesResponse>('/series', { series: ids, from, to: 'now', points }, { signal })
+        : Promise.resolve<SeriesResponse>({ from: 0, to: 0, series: [] });
+    },
+    [ids.join(','), from],
+    { pollMs: live ? POLL_MS : undefined },
+  );
+
+  // Highcharts is loaded on first use, in its own chunk.
+  useEffect(() => {
+    let gone = false;
+    import('../charts/highcharts')
+      .then((m) => {
+        if (gone || !box.current) return;
+        chart.current = m.createTimeChart(box.current, { title: `Time series of ${title}` });
+        setChartReady(true);
+      })
+      .catch((e: unknown) => setChartError(e));
+    return () => {
+      gone = true;
+      chart.current?.destroy();
+      chart.current = null;
+    };
+  }, [title]);
+
+  const data = series.status === 'ok' ? series.data : undefined;
+  useEffect(() => {
+    if (!chartReady || !data) return;
+    chart.current?.update(
+      data.series.map((s) => ({
+        id: `s${s.seriesId}`,
+        name: `${s.sensor}/${s.parameter}`,
+        unit: s.unit,
+        line: s.data,
+        band: s.band,
+      })),
+    );
+  }, [chartReady, data]);
+
+  const points = data?.series.reduce((n, s) => n + s.data.length, 0) ?? 0;
+  const tiers = [...new Set(data?.series.map((s) => s.tier) ?? [])].join(', ');
+
+  return (
+    <section className="card chart-card" aria-labelledby="chart-title">
+      <div className="chart-head">
+        <h3 id="chart-title">Chart</h3>
+        <div className="range" role="group" aria-label="Time range">
+          {RANGES.map((r) => (
+            <button key={r.key} type="button" aria-pressed={r.key === range} onClick={() => setRange(r.key)}>
+              {r.label}
+            </button>
+          ))}
+        </div>
+        <label className="live">
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live (every 10
+          s)
+        </label>
+      </div>
+      <div className="chart-wrap">
+        <div ref={box} className="chart" data-testid="chart" />
+        {(series.status === 'loading' || (!chartReady && !chartError)) && (
+          <div className="chart-overlay">
+            <Loading what="the chart" />
+          </div>
+        )}
+        {chartError !== null && (
+          <div className="chart-overlay">
+            <ErrorBox error={chartError} title="The chart could not load." />
+          </div>
+        )}
+        {series.status === 'error' && (
+          <div className="chart-overlay">
+            <ErrorBox error={series.error} retry={series.reload} />
+          </div>
+        )}
+        {series.status === 'ok' && ids.length === 0 && (
+          <div className="chart-overlay">
+            <Empty>Choose at least one series below.</Empty>
+          </div>
+        )}
+        {series.status === 'ok' && ids.length > 0 && points === 0 && (
+          <div className="chart-overlay">
+            <Empty>No readings in this range.</Empty>
+          </div>
+        )}
+      </div>
+      <p className="muted chart-foot" aria-live="polite">
+        {data && ids.length > 0 && `${points} points · tier ${tiers || '—'} · updated ${formatTime(data.to)}`}
+        {series.status === 'ok' &&
+          series.refreshError !== undefined &&
+          ' · refresh failed, showing older data'}
+      </p>
+    </section>
+  );
+}

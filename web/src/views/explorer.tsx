@@ -1,0 +1,112 @@
+/** Locations, then the assets of one location with the latest value of each of their series. */
+import type { Asset, Latest, Location } from '../api/types';
+import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
+import { Link, navigate, paths } from '../router';
+import { useSession } from '../session';
+import { useApi } from '../use-api';
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+export function Explorer({ location }: { location?: string }) {
+  const { api } = useSession();
+  const locations = useApi((signal) => api.get<{ locations: Location[] }>('/locations', {}, { signal }), []);
+  const selected = location ?? (locations.status === 'ok' ? locations.data.locations[0]?.slug : undefined);
+
+  return (
+    <div className="explorer">
+      <nav className="locations" aria-labelledby="locations-title">
+        <h2 id="locations-title">Locations</h2>
+        {locations.status === 'loading' && <Loading what="locations" />}
+        {locations.status === 'error' && <ErrorBox error={locations.error} retry={locations.reload} />}
+        {locations.status === 'ok' &&
+          (locations.data.locations.length === 0 ? (
+            <Empty>
+              <p>No locations yet. Send readings (MQTT or POST /api/v1/ingest) and they appear here.</p>
+            </Empty>
+          ) : (
+            <ul>
+              {locations.data.locations.map((l) => (
+                <li key={l.slug}>
+                  <button
+                    type="button"
+                    className="location"
+                    aria-pressed={l.slug === selected}
+                    onClick={() => navigate(paths.explorer(l.slug), true)}
+                  >
+                    <span>{l.name || l.slug}</span>
+                    <span className="muted">{plural(l.assets, 'asset')}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ))}
+      </nav>
+      <section className="assets" aria-labelledby="assets-title">
+        {selected ? <Assets location={selected} /> : locations.status === 'ok' && null}
+      </section>
+    </div>
+  );
+}
+
+function Assets({ location }: { location: string }) {
+  const { api } = useSession();
+  const assets = useApi(
+    async (signal) => {
+      const [a, l] = await Promise.all([
+        api.get<{ assets: Asset[] }>('/assets', { location }, { signal }),
+        api.get<{ latest: Latest[] }>('/latest', { location }, { signal }),
+      ]);
+      return { assets: a.assets, latest: l.latest };
+    },
+    [location],
+    { pollMs: 10_000 },
+  );
+  return (
+    <>
+      <h2 id="assets-title">Assets in {location}</h2>
+      {assets.status === 'loading' && <Loading what="assets" />}
+      {assets.status === 'error' && <ErrorBox error={assets.error} retry={assets.reload} />}
+      {assets.status === 'ok' &&
+        (assets.data.assets.length === 0 ? (
+          <Empty>
+            <p>No assets in {location} yet.</p>
+          </Empty>
+        ) : (
+          <ul className="asset-grid">
+            {assets.data.assets.map((a) => {
+              const latest = assets.data.latest.filter((x) => x.asset === a.slug);
+              return (
+                <li key={a.slug} className="card asset-card">
+                  <h3>
+                    <Link href={paths.asset(location, a.slug)}>{a.name || a.slug}</Link>
+                  </h3>
+                  <p className="muted">
+                    {a.assetType ?? 'asset'} · {plural(a.sensors, 'sensor')}
+                  </p>
+                  {latest.length === 0 ? (
+                    <p className="muted">No readings yet.</p>
+                  ) : (
+                    <dl className="latest">
+                      {latest.map((x) => (
+                        <div key={x.seriesId} title={`${x.sensor}/${x.parameter} at ${formatTime(x.ts)}`}>
+                          <dt>
+                            {x.parameter} <span className="muted">({x.sensor})</span>
+                          </dt>
+                          <dd>{formatValue(x.value, x.unit)}</dd>
+                        </div>
+                      ))}
+                    </dl>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        ))}
+      {assets.status === 'ok' && assets.refreshError !== undefined && (
+        <p className="stale" role="status">
+          Could not refresh; showing values from before.
+        </p>
+      )}
+    </>
+  );
+}
