@@ -52,7 +52,7 @@ export const startAlerting: RoleStarter = async (rt) => {
     logger: log,
     metrics: rt.metrics,
     silences: {
-      prepare: (tenantIds) => silences.prepare(tenantIds),
+      prepare: (tenantIds) => silences.ready(tenantIds),
       silenced: (subject, assetType, ts) =>
         silences.silencedNow(subject.tenantId, { ...subject, assetType }, ts),
     },

@@ -174,6 +174,23 @@ describe('RuleIndex', () => {
   });
 });
 
+describe('RuleIndex.needsCatalog', () => {
+  it('is true while an enabled rule of the tenant scopes by asset type or sensor model', () => {
+    const index = new RuleIndex([rule('plain')]);
+    expect(index.needsCatalog('acme')).toBe(false);
+    index.upsert(rule('typed', { scope: { assetTypes: ['chiller'] } }));
+    index.upsert(rule('model', { scope: { sensorModels: ['TX-9'] }, enabled: false }));
+    expect(index.needsCatalog('acme')).toBe(true);
+    expect(index.needsCatalog('other')).toBe(false);
+    index.upsert(rule('typed', { scope: { locations: ['hq'] } }));
+    expect(index.needsCatalog('acme')).toBe(false);
+    index.upsert(rule('model', { scope: { sensorModels: ['TX-9'] } }));
+    expect(index.needsCatalog('acme')).toBe(true);
+    index.remove('acme', 'model');
+    expect(index.needsCatalog('acme')).toBe(false);
+  });
+});
+
 describe('fingerprint', () => {
   it('is per sensor for one-parameter conditions and per asset for multi-parameter ones', () => {
     expect(fingerprint(rule('hot'), READING)).toBe('acme/hot/pune/ch-1/s1');

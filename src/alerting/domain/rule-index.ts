@@ -61,9 +61,14 @@ export function inScope(scope: Scope, r: MatchInput): boolean {
   return true;
 }
 
+const usesCatalog = (rule: Rule): boolean =>
+  rule.scope.assetTypes !== undefined || rule.scope.sensorModels !== undefined;
+
 export class RuleIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly buckets = new Map<string, Set<Entry>>();
+  /** Per tenant, how many enabled rules scope by asset type or sensor model (they need the catalogue). */
+  private readonly catalogScoped = new Map<string, number>();
 
   constructor(rules: Iterable<Rule> = []) {
     for (const r of rules) this.upsert(r);
@@ -101,6 +106,13 @@ export class RuleIndex {
       }
     }
     this.entries.set(ruleKey(rule.tenant, rule.id), entry);
+    if (rule.enabled && usesCatalog(rule))
+      this.catalogScoped.set(rule.tenant, (this.catalogScoped.get(rule.tenant) ?? 0) + 1);
+  }
+
+  /** Does matching this tenant's readings need their asset type or sensor model? */
+  needsCatalog(tenant: string): boolean {
+    return (this.catalogScoped.get(tenant) ?? 0) > 0;
   }
 
   remove(tenant: string, id: string): boolean {
@@ -113,6 +125,11 @@ export class RuleIndex {
       if (set.size === 0) this.buckets.delete(b);
     }
     this.entries.delete(k);
+    if (entry.rule.enabled && usesCatalog(entry.rule)) {
+      const n = (this.catalogScoped.get(tenant) ?? 1) - 1;
+      if (n > 0) this.catalogScoped.set(tenant, n);
+      else this.catalogScoped.delete(tenant);
+    }
     return true;
   }
 

@@ -111,7 +111,17 @@ export class Evaluator {
         });
     }
     if (readings.length === 0) return;
-    await this.o.catalog.prefetch(readings);
+    // The catalogue (asset type, sensor model, units) is read only where a rule's scope needs it, or
+    // for a tenant not seen yet: database reads on the evaluation path would queue behind storage's
+    // writes and delay critical alerts. Templates of other tenants render without units until cached.
+    await this.o.catalog.prefetch(
+      readings.filter(
+        (r) => this.o.rules.needsCatalog(r.tenant) || this.o.catalog.tenantId(r.tenant) === undefined,
+      ),
+    );
+    void this.o.catalog
+      .prefetch(readings)
+      .catch((e: unknown) => this.o.logger.warn({ err: e }, 'catalogue lookup failed'));
     const work = readings.map((r) => {
       const info = this.o.catalog.get(r.tenant, r.location, r.asset, r.sensor);
       const rules = this.o.rules.match({ ...r, assetType: info?.assetType, sensorModel: info?.sensorModel });

@@ -141,9 +141,13 @@ export class SilenceCache {
     });
   }
 
-  /** Mark one tenant's silences (all tenants' when undefined) for reloading. */
+  /** Mark one tenant's silences (all tenants' when undefined) stale, and reload them at once. */
   invalidate(tenantId?: number): void {
-    for (const [id, e] of this.entries) if (tenantId === undefined || id === tenantId) e.generation++;
+    for (const [id, e] of this.entries) {
+      if (tenantId !== undefined && id !== tenantId) continue;
+      e.generation++;
+      this.forTenant(id).catch(() => undefined);
+    }
   }
 
   private fresh(e: Entry | undefined): e is Entry & { value: Silence[] } {
@@ -175,6 +179,18 @@ export class SilenceCache {
   /** Loads whatever of these tenants' lists is missing or stale, so `silencedNow` is current. */
   async prepare(tenantIds: Iterable<number>): Promise<void> {
     await Promise.all([...new Set(tenantIds)].map((id) => this.forTenant(id)));
+  }
+
+  /**
+   * For a hot path: waits only for tenants never loaded; stale lists are answered from and refreshed
+   * in the background (a change message reloads its tenant at once, see invalidate).
+   */
+  async ready(tenantIds: Iterable<number>): Promise<void> {
+    await Promise.all(
+      [...new Set(tenantIds)]
+        .filter((id) => this.entries.get(id)?.value === undefined)
+        .map((id) => this.forTenant(id)),
+    );
   }
 
   async find(tenantId: number, subject: SilenceSubject, ts: number): Promise<Silence | undefined> {
