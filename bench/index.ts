@@ -31,7 +31,23 @@ async function main(): Promise<void> {
   for (const [name, suite] of Object.entries(SUITES)) {
     if (only && !only.includes(name)) continue;
     process.stderr.write(`bench ${name}\n`);
-    rows.push(...(await suite(ctx)));
+    try {
+      const got = await suite(ctx);
+      rows.push(...got);
+      // Each suite's rows as soon as it ends, so a long run shows its figures as it goes.
+      process.stderr.write(formatTable(got) + '\n');
+    } catch (e) {
+      // One failing suite must not hide the others' figures: it gets a row saying why.
+      process.stderr.write(`bench ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
+      rows.push({
+        suite: name,
+        metric: 'suite failed',
+        unit: '',
+        ours: Number.NaN,
+        met: false,
+        note: (e as Error).message.slice(0, 120),
+      });
+    }
   }
   process.stdout.write('\n' + formatTable(rows) + '\n');
 }

@@ -22,7 +22,9 @@ export function consumeStream(
     coordinator: rt.coordinator,
     stream: o.stream,
     group: o.group,
-    consumer: `${rt.config.instance}:${o.group}`,
+    // One name per stream: a Redis bus gives each consumer name its own blocking connection, and
+    // consumers sharing one would wait in turn behind each other's blocking reads.
+    consumer: `${rt.config.instance}:${o.group}:${o.stream.name}`,
     batchSize: o.batchSize ?? rt.config.consumerBatchSize,
     blockMs: 1000,
     claimIdleMs: rt.config.consumerClaimIdleMs,
