@@ -1,6 +1,7 @@
 import type { Bus, BusEntry } from '../../bus/port.js';
 import type { Db } from '../../db/port.js';
 import { parseEnvelope } from '../../ingest/envelope.js';
+import type { Reading } from '../../ingest/reading.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { AlertEvent, AlertState } from '../domain/alert-state.js';
@@ -85,16 +86,7 @@ export class Evaluator {
   }
 
   async handle(entries: BusEntry[]): Promise<void> {
-    const readings: {
-      tenant: string;
-      location: string;
-      asset: string;
-      sensor: string;
-      parameter: string;
-      ts: number;
-      value: number;
-      rx: number;
-    }[] = [];
+    const readings: (Reading & { rx: number })[] = [];
     for (const e of entries) {
       const env = parseEnvelope(e.payload);
       if ('error' in env || env.kind !== 'readings') continue;
