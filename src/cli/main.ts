@@ -19,7 +19,7 @@ import { DataInsightError } from '../platform/errors.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { ROLE_NAMES, availableRoles, type RoleName } from '../runtime/roles.js';
 import { checkRoles, startPlatform } from '../runtime/start.js';
-import { startDemo } from '../simulate/demo.js';
+import { seedDemoRules, startDemo } from '../simulate/demo.js';
 import { simulateCommand } from './simulate.js';
 
 const out = (s: string): boolean => process.stdout.write(s + '\n');
@@ -89,6 +89,10 @@ async function start(
     }
     if (opts.demo && platform.ports.mqtt) {
       const saved = creds ?? (await readSavedCredentials(config));
+      if (creds) {
+        const t = await tenantBySlug(platform.runtime.db, creds.tenant);
+        if (t) await seedDemoRules(platform.runtime.db, platform.runtime.feed, t);
+      }
       if (saved) {
         demo = await startDemo({
           mqttUrl: `mqtt://127.0.0.1:${platform.ports.mqtt}`,
