@@ -1,3 +1,4 @@
+import { ALERT_EVENTS_CHANNEL, type AlertEventsMessage } from '../bus/live-channels.js';
 import type { Db } from '../db/port.js';
 import { consumeStream } from '../runtime/consume.js';
 import type { RoleStarter } from '../runtime/role.js';
@@ -51,6 +52,12 @@ export const startAlerting: RoleStarter = async (rt) => {
     log: new AlertLog(),
     logger: log,
     metrics: rt.metrics,
+    onLogged: (tenantIds) => {
+      for (const tenantId of tenantIds)
+        void rt.feed
+          .publish(ALERT_EVENTS_CHANNEL, { tenantId } satisfies AlertEventsMessage)
+          .catch((err: unknown) => log.warn({ err }, 'could not announce alert changes'));
+    },
     silences: {
       prepare: (tenantIds) => silences.ready(tenantIds),
       silenced: (subject, assetType, ts) =>

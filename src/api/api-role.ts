@@ -16,6 +16,8 @@ import type { RoleStarter } from '../runtime/role.js';
 import { Catalog } from '../storage/catalog.js';
 import { SeriesQueries } from '../storage/queries.js';
 import { queryRoutes } from '../storage/query-routes.js';
+import { dashboardsRoutes } from '../dashboards/dashboards-routes.js';
+import { liveRoutes } from './live.js';
 import { buildApi } from './server.js';
 import { webAppRoutes } from './web-app.js';
 
@@ -74,9 +76,18 @@ export const startApi: RoleStarter = async (rt, shared) => {
           await api.register(alertManagementRoutes({ db: rt.db, bus: rt.bus, feed: rt.feed, verifier }), {
             prefix: '/api/v1',
           });
-          await api.register(peopleRoutes({ db: rt.db, feed: rt.feed, verifier, channels }), {
-            prefix: '/api/v1',
-          });
+          await api.register(
+            peopleRoutes({
+              db: rt.db,
+              feed: rt.feed,
+              verifier,
+              channels,
+              vapidPublicKey: config.vapidPublicKey,
+            }),
+            {
+              prefix: '/api/v1',
+            },
+          );
           await api.register(
             webhookRoutes({
               channels: [...channels.values()],
@@ -86,6 +97,18 @@ export const startApi: RoleStarter = async (rt, shared) => {
               logger: rt.logger,
             }),
             { prefix: '/api/v1' },
+          );
+          await api.register(dashboardsRoutes({ db: rt.db, verifier }), { prefix: '/api/v1' });
+          await api.register(
+            liveRoutes({
+              catalog: new Catalog(rt.db),
+              feed: rt.feed,
+              verifier,
+              heartbeatMs: config.liveHeartbeatMs,
+            }),
+            {
+              prefix: '/api/v1',
+            },
           );
           await api.register(ingest.influx);
           for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });

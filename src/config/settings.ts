@@ -207,6 +207,12 @@ export const SETTINGS = {
     default: 7 * 86_400_000,
     doc: 'A web session ends this long after sign-in, however active (default 7 days).',
   }),
+  liveHeartbeatMs: setting({
+    env: 'LIVE_HEARTBEAT_MS',
+    schema: positiveInt,
+    default: 15_000,
+    doc: 'Keep-alive interval of live update streams (/api/v1/live); the credentials are re-checked at the same pace, so a sign-out ends a stream within it. Keep it below your proxies\' idle timeout.',
+  }),
   loginRateLimit: setting({
     env: 'LOGIN_RATE_LIMIT',
     schema: positiveInt,

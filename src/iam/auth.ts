@@ -75,7 +75,11 @@ export function requireScope(verifier: CredentialVerifier, scope: TokenScope): p
   };
 }
 
-async function authenticate(verifier: CredentialVerifier, req: FastifyRequest): Promise<TenantPrincipal> {
+/** Who the request's credentials are now (long-lived streams re-check it: sign-out ends them). */
+export async function authenticate(
+  verifier: CredentialVerifier,
+  req: FastifyRequest,
+): Promise<TenantPrincipal> {
   const token = tokenOf(req);
   if (token) {
     const principal = await verifier.apiToken(token);

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { documented, zodValidatorCompiler } from '../api/http-schema.js';
 import type { ChangeFeed } from '../bus/feed.js';
@@ -16,13 +16,14 @@ export interface PeopleRoutesOptions {
   verifier: CredentialVerifier;
   /** Configured channels, for test messages. */
   channels: ReadonlyMap<ChannelKind, Channel>;
+  /** The VAPID public key browsers subscribe with (unset: no Web Push on this deployment). */
+  vapidPublicKey?: string;
 }
 
-const IdParams = z.strictObject({ id: z.coerce.number().int().positive() });
-const NestedParams = z.strictObject({
-  id: z.coerce.number().int().positive(),
-  itemId: z.coerce.number().int().positive(),
-});
+/** A person's id, or `me`: the signed-in person (self-service from the web app). */
+const personId = z.union([z.literal('me'), z.coerce.number().int().positive()]);
+const IdParams = z.strictObject({ id: personId });
+const NestedParams = z.strictObject({ id: personId, itemId: z.coerce.number().int().positive() });
 const DeliveriesQuery = z.strictObject({
   status: z
     .enum(['scheduled', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'cancelled', 'dead'])
@@ -33,8 +34,8 @@ const DeliveriesQuery = z.strictObject({
 
 /**
  * People of a tenant and how they are told (contact points, subscriptions, quiet hours, digest), and
- * the delivery log with its dead letters. Managed with admin tokens here; the web app's self-service
- * (a person's own preferences) builds on the same tables.
+ * the delivery log with its dead letters. Admins manage everyone's; each person manages their own
+ * through /users/me/... (the web app's "My notifications" page).
  */
 export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
   return async (app) => {
@@ -42,6 +43,27 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     const admin = requireScope(o.verifier, 'admin');
     const read = requireScope(o.verifier, 'read');
     const changed = (tenantId: number) => o.feed.publish('subscriptions', { tenantId });
+
+    /**
+     * The person a /users/:id route acts on: `me` is the signed-in person. Admins manage everyone;
+     * anyone else only their own contact points, subscriptions and preferences (phone numbers and
+     * chat ids are personal, so reading another's needs admin too).
+     */
+    const person = (req: FastifyRequest): number => {
+      const p = principalOf(req);
+      const { id } = req.params as { id: 'me' | number };
+      const userId = id === 'me' ? p.userId : id;
+      if (userId === undefined)
+        throw new DataInsightError('DI_BAD_REQUEST', 'id: "me" needs a signed-in person, not an API token', {
+          field: 'id',
+        });
+      if (userId !== p.userId && !p.scopes.includes('admin'))
+        throw new DataInsightError(
+          'DI_FORBIDDEN',
+          "only an admin may see or change another person's notifications",
+        );
+      return userId;
+    };
 
     /** The user, if a member of the caller's tenant; 404 otherwise (never reveal other tenants'). */
     const member = async (tenantId: number, userId: number): Promise<void> => {
@@ -81,6 +103,19 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       },
     );
 
+    app.get(
+      '/push/public-key',
+      { preHandler: read, schema: { summary: 'The VAPID public key to subscribe a browser to Web Push with' } },
+      async () => {
+        if (!o.vapidPublicKey)
+          throw new DataInsightError(
+            'DI_NOT_FOUND',
+            'Web Push is not configured on this deployment (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY)',
+          );
+        return { publicKey: o.vapidPublicKey };
+      },
+    );
+
     app.get('/users', { preHandler: read, schema: { summary: 'People of the tenant' } }, async (req) => {
       const r = await o.db.query(
         `select u.id, u.email, u.name, u.timezone, u.quiet_hours as "quietHours", u.digest, m.role from users u join memberships m on m.user_id = u.id
@@ -93,7 +128,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     app.patch(
       '/users/:id',
       {
-        preHandler: admin,
+        preHandler: read,
         schema: {
           summary: 'Change time zone, quiet hours or digest',
           params: documented(IdParams),
@@ -102,7 +137,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       },
       async (req) => {
         const { tenantId } = principalOf(req);
-        const { id } = req.params as z.output<typeof IdParams>;
+        const id = person(req);
         await member(tenantId, id);
         const b = req.body as z.output<typeof UserPatch>;
         await o.db.query(
@@ -125,7 +160,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     app.post(
       '/users/:id/contact-points',
       {
-        preHandler: admin,
+        preHandler: read,
         schema: {
           summary: 'Add a contact point (email, phone, WhatsApp, Telegram chat, push subscription, webhook)',
           params: documented(IdParams),
@@ -134,7 +169,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       },
       async (req, reply) => {
         const { tenantId } = principalOf(req);
-        const { id } = req.params as z.output<typeof IdParams>;
+        const id = person(req);
         await member(tenantId, id);
         const b = req.body as z.output<typeof ContactPointBody>;
         const r = await o.db.query<{ id: number }>(
@@ -154,7 +189,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       },
       async (req) => {
         const { tenantId } = principalOf(req);
-        const { id } = req.params as z.output<typeof IdParams>;
+        const id = person(req);
         await member(tenantId, id);
         // Secrets of webhooks stay server-side.
         const r = await o.db.query(
@@ -168,10 +203,11 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
 
     app.delete(
       '/users/:id/contact-points/:itemId',
-      { preHandler: admin, schema: { params: documented(NestedParams) } },
+      { preHandler: read, schema: { params: documented(NestedParams) } },
       async (req, reply) => {
         const { tenantId } = principalOf(req);
-        const { id, itemId } = req.params as z.output<typeof NestedParams>;
+        const id = person(req);
+        const { itemId } = req.params as z.output<typeof NestedParams>;
         const r = await o.db.query(
           'delete from contact_points where tenant_id = $1 and user_id = $2 and id = $3',
           [tenantId, id, itemId],
@@ -186,12 +222,13 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     app.post(
       '/users/:id/contact-points/:itemId/test',
       {
-        preHandler: admin,
+        preHandler: read,
         schema: { summary: 'Send a test message to a contact point now', params: documented(NestedParams) },
       },
       async (req) => {
         const { tenantId } = principalOf(req);
-        const { id, itemId } = req.params as z.output<typeof NestedParams>;
+        const id = person(req);
+        const { itemId } = req.params as z.output<typeof NestedParams>;
         const r = await o.db.query<{ kind: ChannelKind; address: ContactAddress }>(
           'select kind, address from contact_points where tenant_id = $1 and user_id = $2 and id = $3',
           [tenantId, id, itemId],
@@ -248,7 +285,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
     app.post(
       '/users/:id/subscriptions',
       {
-        preHandler: admin,
+        preHandler: read,
         schema: {
           summary: 'Subscribe a person to a scope with channels per priority',
           params: documented(IdParams),
@@ -257,7 +294,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       },
       async (req, reply) => {
         const { tenantId } = principalOf(req);
-        const { id } = req.params as z.output<typeof IdParams>;
+        const id = person(req);
         await member(tenantId, id);
         const b = req.body as z.output<typeof SubscriptionBody>;
         const ids = [...new Set(Object.values(b.channels).flat())];
@@ -307,7 +344,7 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
       { preHandler: read, schema: { params: documented(IdParams) } },
       async (req) => {
         const { tenantId } = principalOf(req);
-        const { id } = req.params as z.output<typeof IdParams>;
+        const id = person(req);
         await member(tenantId, id);
         const r = await o.db.query(
           `select id, scope, min_priority as "minPriority", channels, fire_and_forget as "fireAndForget", escalation from subscriptions where tenant_id = $1 and user_id = $2 order by id`,
@@ -319,10 +356,11 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
 
     app.delete(
       '/users/:id/subscriptions/:itemId',
-      { preHandler: admin, schema: { params: documented(NestedParams) } },
+      { preHandler: read, schema: { params: documented(NestedParams) } },
       async (req, reply) => {
         const { tenantId } = principalOf(req);
-        const { id, itemId } = req.params as z.output<typeof NestedParams>;
+        const id = person(req);
+        const { itemId } = req.params as z.output<typeof NestedParams>;
         const r = await o.db.query(
           'delete from subscriptions where tenant_id = $1 and user_id = $2 and id = $3',
           [tenantId, id, itemId],

@@ -1,3 +1,4 @@
+import { MAX_ANNOUNCED_SENSORS, STORED_CHANNEL, type StoredMessage } from '../bus/live-channels.js';
 import type { BusEntry } from '../bus/port.js';
 import { parseEnvelope, type ReadingsEnvelope, type RejectionsEnvelope } from '../ingest/envelope.js';
 import { consumeStream } from '../runtime/consume.js';
@@ -30,6 +31,23 @@ export const startStorage: RoleStarter = async (rt) => {
     const result = await store.write(readings, rejections);
     rt.metrics.roleThroughput.inc({ role: 'storage', item: 'readings_stored' }, result.inserted);
     if (result.rejected) rt.metrics.storageRejected.inc(result.rejected);
+    announce(readings);
+  };
+  /** Tell live views what was stored (committed already; a lost announcement only delays a refresh). */
+  const announce = (readings: ReadingsEnvelope[]): void => {
+    const byTenant = new Map<string, Set<string>>();
+    for (const r of readings) {
+      let set = byTenant.get(r.tenant);
+      if (!set) byTenant.set(r.tenant, (set = new Set()));
+      set.add(`${r.location}/${r.asset}/${r.sensor}`);
+    }
+    for (const [tenant, sensors] of byTenant) {
+      const msg: StoredMessage =
+        sensors.size > MAX_ANNOUNCED_SENSORS ? { tenant } : { tenant, sensors: [...sensors] };
+      rt.feed
+        .publish(STORED_CHANNEL, msg)
+        .catch((err: unknown) => log.warn({ err }, 'could not announce stored readings'));
+    }
   };
   await rt.bus.ensureGroup(rt.telemetry.name, STORAGE_GROUP);
   const consumer = consumeStream(rt, { stream: rt.telemetry, group: STORAGE_GROUP, handle, logger: log });

@@ -54,6 +54,8 @@ export interface EvaluatorOptions {
     prepare(tenantIds: Iterable<number>): Promise<void>;
     silenced(subject: AlertSubject, assetType: string | null, ts: number): boolean;
   };
+  /** Told, after the log committed, which tenants' alerts changed (live views refresh). */
+  onLogged?: (tenantIds: Set<number>) => void;
 }
 
 const assetKey = (t: string, l: string, a: string) => `${t}/${l}/${a}`;
@@ -367,5 +369,9 @@ export class Evaluator {
         );
       }
     });
+    if (this.o.onLogged && transitions.size) {
+      const tenants = new Set([...transitions.values()].flatMap((ts) => ts.map((t) => t.tenantId)));
+      if (tenants.size) this.o.onLogged(tenants);
+    }
   }
 }

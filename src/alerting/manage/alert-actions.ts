@@ -5,6 +5,7 @@
  * then published like any evaluator transition: on the alert stream of its priority (the notifier tells
  * people) and on the 'alerts' feed channel (evaluators holding the state reload it).
  */
+import { ALERT_EVENTS_CHANNEL, type AlertEventsMessage } from '../../bus/live-channels.js';
 import type { ChangeFeed } from '../../bus/feed.js';
 import type { Bus } from '../../bus/port.js';
 import type { Db } from '../../db/port.js';
@@ -77,7 +78,7 @@ export class AlertActions {
         return this.log.record(tx, transitions, comment ? { comment } : {});
       });
       if (fresh === undefined) continue; // an evaluator stepped the state meanwhile: reload, apply again
-      await this.publish(alert, fresh);
+      await this.publish(actor.tenantId, alert, fresh);
       return this.alerts.get(actor.tenantId, alertId);
     }
     throw new DataInsightError(
@@ -87,7 +88,7 @@ export class AlertActions {
     );
   }
 
-  private async publish(alert: AlertView, fresh: AlertTransition[]): Promise<void> {
+  private async publish(tenantId: number, alert: AlertView, fresh: AlertTransition[]): Promise<void> {
     // Committed already: a failure here is logged, not undone (the alert log holds the truth).
     try {
       if (fresh.length) {
@@ -97,6 +98,7 @@ export class AlertActions {
         );
       }
       await this.opts.feed.publish(ALERTS_CHANNEL, { fingerprint: alert.fingerprint });
+      await this.opts.feed.publish(ALERT_EVENTS_CHANNEL, { tenantId } satisfies AlertEventsMessage);
     } catch (err) {
       this.opts.logger.warn({ err, alertId: alert.id }, 'could not publish an alert action');
     }

@@ -3,6 +3,7 @@ import { sql as timeseries } from './0002_timeseries.js';
 import { sql as alerting } from './0003_alerting.js';
 import { sql as notifications } from './0004_notifications.js';
 import { sql as sessions } from './0005_sessions.js';
+import { sql as dashboards } from './0006_dashboards.js';
 
 export interface Migration {
   /** Ordered, never reused. */
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 3, name: 'alerting', sql: alerting },
   { id: 4, name: 'notifications', sql: notifications },
   { id: 5, name: 'sessions', sql: sessions },
+  { id: 6, name: 'dashboards', sql: dashboards },
 ];
