@@ -13,4 +13,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The service worker runs in the browser's worker scope, not in Node.
+  { files: ['web/public/sw.js'], languageOptions: { globals: { self: 'readonly' } } },
 );

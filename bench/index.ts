@@ -9,6 +9,7 @@ import { ingestBench } from './ingest.bench.js';
 import { alertingBench } from './alerting.bench.js';
 import { notifyBench } from './notify.bench.js';
 import { queryBench } from './query.bench.js';
+import { webBench } from './web.bench.js';
 
 const SUITES: Record<string, BenchSuite> = {
   bus: busBench,
@@ -16,6 +17,7 @@ const SUITES: Record<string, BenchSuite> = {
   alerting: alertingBench,
   notify: notifyBench,
   query: queryBench,
+  web: webBench,
 };
 
 async function main(): Promise<void> {

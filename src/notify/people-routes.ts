@@ -105,7 +105,10 @@ export function peopleRoutes(o: PeopleRoutesOptions): FastifyPluginAsync {
 
     app.get(
       '/push/public-key',
-      { preHandler: read, schema: { summary: 'The VAPID public key to subscribe a browser to Web Push with' } },
+      {
+        preHandler: read,
+        schema: { summary: 'The VAPID public key to subscribe a browser to Web Push with' },
+      },
       async () => {
         if (!o.vapidPublicKey)
           throw new DataInsightError(

@@ -4,45 +4,20 @@
  * desktop and a phone size. Screenshots go to test-results/screenshots/ (UPDATE_SCREENSHOT=1 also
  * copies the desktop chart to docs/screenshot.png for the README).
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertLog } from '../../src/alerting/engine/alert-log.js';
 import { toTransition, type AlertSubject } from '../../src/alerting/engine/transition.js';
 import { createApiToken } from '../../src/iam/tenants.js';
+import { ROOT, SHOTS, ensureWebBuild, hasChromium, launchBrowser } from '../support/browser.js';
 import { seedTenant, startTestPlatform, type TestPlatform } from '../support/platform.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = join(import.meta.dirname, '..', '..');
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`web e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does this)`);
-
-const newest = (dir: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
-    const p = join(dir, e.name);
-    return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }, 0);
-
-/** Builds dist/web unless it is newer than every file of web/ (a second or so with Vite). */
-function ensureWebBuild() {
-  const index = join(ROOT, 'dist', 'web', 'index.html');
-  const sources = Math.max(newest(join(ROOT, 'web')), statSync(join(ROOT, 'package.json')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'web/vite.config.ts'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-}
 
 describe.skipIf(!hasChromium)('web app in a browser', () => {
   let p: TestPlatform;
-  let profile: string;
   let browser: BrowserContext;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let tenant: Awaited<ReturnType<typeof seedTenant>>;
   let ops: string;
 
@@ -90,7 +65,6 @@ describe.skipIf(!hasChromium)('web app in a browser', () => {
 
   beforeAll(async () => {
     ensureWebBuild();
-    mkdirSync(SHOTS, { recursive: true });
     p = await startTestPlatform('embedded', { roles: ['storage', 'api'] });
     tenant = await seedTenant(p.db);
     ops = await createApiToken(p.db, tenant.tenantId, 'ops', ['read', 'operate']);
@@ -134,27 +108,12 @@ describe.skipIf(!hasChromium)('web app in a browser', () => {
     await fire('chiller-1', now - 10 * 60_000);
     await fire('ahu-1', now - 5 * 60_000);
 
-    profile = mkdtempSync(join(tmpdir(), 'di-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ browser, close: closeBrowser } = await launchBrowser());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeBrowser?.();
     await p?.destroy();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('serves the app with SPA fallback and cache headers, and keeps API 404s as JSON', async () => {

@@ -1,10 +1,23 @@
 /** The shell: session check, header and navigation, and the page for the current route. */
-import { Component, useEffect, type ReactNode } from 'react';
+import { Component, Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
 import { Loading } from './components/states';
+import { describeError } from './api/client';
 import { AlertsPage } from './views/alerts';
 import { AssetPage } from './views/asset';
 import { Explorer } from './views/explorer';
 import { Login } from './views/login';
+
+// Pages beyond the first screens load on first visit, keeping the first page's JavaScript small.
+const AlertDetailPage = lazy(() =>
+  import('./views/alert-detail').then((m) => ({ default: m.AlertDetailPage })),
+);
+const DashboardsPage = lazy(() => import('./views/dashboards').then((m) => ({ default: m.DashboardsPage })));
+const DashboardPage = lazy(() => import('./views/dashboards').then((m) => ({ default: m.DashboardPage })));
+const RulesPage = lazy(() => import('./views/rules').then((m) => ({ default: m.RulesPage })));
+const RuleEditorPage = lazy(() => import('./views/rules').then((m) => ({ default: m.RuleEditorPage })));
+const NotificationsPage = lazy(() =>
+  import('./views/notifications').then((m) => ({ default: m.NotificationsPage })),
+);
 import { Link, navigate, paths, useRoute, type Route } from './router';
 import { useSession } from './session';
 
@@ -37,10 +50,8 @@ export function App() {
     );
   if (session.state === 'signed-out') return <Login notice={session.notice} />;
 
-  const who =
-    session.via === 'cookie'
-      ? `${session.me.user.email} · ${session.me.tenant} (${session.me.role})`
-      : 'API token';
+  const who = session.via === 'cookie' ? `${session.me.user.email} (${session.me.role})` : 'API token';
+  const section = (pages: Route['page'][]) => (pages.includes(route.page) ? ('page' as const) : undefined);
 
   return (
     <>
@@ -52,24 +63,33 @@ export function App() {
           DataInsight
         </Link>
         <nav aria-label="Main">
-          <Link
-            href={paths.explorer()}
-            aria-current={route.page === 'explorer' || route.page === 'asset' ? 'page' : undefined}
-          >
+          <Link href={paths.explorer()} aria-current={section(['explorer', 'asset'])}>
             Explorer
           </Link>
-          <Link href={paths.alerts()} aria-current={route.page === 'alerts' ? 'page' : undefined}>
+          <Link href={paths.dashboards()} aria-current={section(['dashboards', 'dashboard'])}>
+            Dashboards
+          </Link>
+          <Link href={paths.alerts()} aria-current={section(['alerts', 'alert'])}>
             Alerts
           </Link>
+          <Link href={paths.rules()} aria-current={section(['rules', 'rule'])}>
+            Rules
+          </Link>
+          <Link href={paths.notifications()} aria-current={section(['notifications'])}>
+            My notifications
+          </Link>
         </nav>
+        {session.via === 'cookie' && <TenantSwitcher />}
         <span className="who muted">{who}</span>
         <button type="button" className="secondary" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Boundary key={JSON.stringify(route)}>
-          <Page route={route} />
+        <Boundary key={`${session.via === 'cookie' ? session.me.tenant : ''}|${JSON.stringify(route)}`}>
+          <Suspense fallback={<Loading what="the page" />}>
+            <Page route={route} />
+          </Suspense>
         </Boundary>
       </main>
     </>
@@ -85,6 +105,18 @@ function Page({ route }: { route: Route }) {
       return <AssetPage location={route.location} asset={route.asset} />;
     case 'alerts':
       return <AlertsPage />;
+    case 'alert':
+      return <AlertDetailPage id={route.id} />;
+    case 'dashboards':
+      return <DashboardsPage />;
+    case 'dashboard':
+      return <DashboardPage id={route.id} />;
+    case 'rules':
+      return <RulesPage />;
+    case 'rule':
+      return <RuleEditorPage id={route.id} />;
+    case 'notifications':
+      return <NotificationsPage />;
     default:
       return (
         <div className="state state-empty">
@@ -97,6 +129,41 @@ function Page({ route }: { route: Route }) {
 }
 
 /** A bug in one page shows a message, never a blank screen. */
+/** For people in several tenants (and platform admins): act in another one. */
+function TenantSwitcher() {
+  const { session, switchTenant } = useSession();
+  const [error, setError] = useState<string | null>(null);
+  if (session.state !== 'signed-in' || session.via !== 'cookie') return null;
+  const { tenant, tenants } = session.me;
+  if (tenants.length < 2) return <span className="tenant">{tenant}</span>;
+  return (
+    <label className="tenant">
+      <span className="visually-hidden">Tenant</span>
+      <select
+        value={tenant}
+        onChange={(e) => {
+          setError(null);
+          switchTenant(e.target.value).then(
+            () => navigate(paths.explorer(), true),
+            (err: unknown) => setError(describeError(err)),
+          );
+        }}
+      >
+        {tenants.map((t) => (
+          <option key={t.tenant} value={t.tenant}>
+            {t.tenant} ({t.role})
+          </option>
+        ))}
+      </select>
+      {error && (
+        <span className="form-error" role="alert">
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
 class Boundary extends Component<{ children: ReactNode }, { error: unknown }> {
   override state = { error: null as unknown };
   static getDerivedStateFromError(error: unknown) {

@@ -5,6 +5,15 @@ export type Route =
   | { page: 'explorer'; location?: string }
   | { page: 'asset'; location: string; asset: string }
   | { page: 'alerts' }
+  | { page: 'alert'; id: number }
+  | { page: 'dashboards' }
+  | { page: 'dashboard'; id: number }
+  | { page: 'rules' }
+  | { page: 'rule'; id: string | null }
+  | { page: 'notifications' }
+  | { page: 'exports' }
+  | { page: 'connectors' }
+  | { page: 'diagnosis'; series?: number }
   | { page: 'login' }
   | { page: 'not-found' };
 
@@ -15,7 +24,22 @@ export function parseRoute(pathname: string, search: string): Route {
   // Not /assets/...: that is where the build puts its hashed files.
   if (parts[0] === 'locations' && parts[2] === 'assets' && parts.length === 4)
     return { page: 'asset', location: parts[1]!, asset: parts[3]! };
+  const id = (x: string | undefined) => (x && /^\d+$/.test(x) ? Number(x) : undefined);
   if (parts[0] === 'alerts' && parts.length === 1) return { page: 'alerts' };
+  if (parts[0] === 'alerts' && parts.length === 2 && id(parts[1]))
+    return { page: 'alert', id: id(parts[1])! };
+  if (parts[0] === 'dashboards' && parts.length === 1) return { page: 'dashboards' };
+  if (parts[0] === 'dashboards' && parts.length === 2 && id(parts[1]))
+    return { page: 'dashboard', id: id(parts[1])! };
+  if (parts[0] === 'rules' && parts.length === 1) return { page: 'rules' };
+  if (parts[0] === 'rules' && parts.length === 2)
+    return { page: 'rule', id: parts[1] === 'new' ? null : parts[1]! };
+  if (parts[0] === 'me' && parts[1] === 'notifications' && parts.length === 2)
+    return { page: 'notifications' };
+  if (parts[0] === 'exports' && parts.length === 1) return { page: 'exports' };
+  if (parts[0] === 'connectors' && parts.length === 1) return { page: 'connectors' };
+  if (parts[0] === 'analytics' && parts.length === 1)
+    return { page: 'diagnosis', series: id(new URLSearchParams(search).get('series') ?? undefined) };
   if (parts[0] === 'login' && parts.length === 1) return { page: 'login' };
   return { page: 'not-found' };
 }
@@ -25,6 +49,15 @@ export const paths = {
   asset: (location: string, asset: string) =>
     `/locations/${encodeURIComponent(location)}/assets/${encodeURIComponent(asset)}`,
   alerts: () => '/alerts',
+  alert: (id: number) => `/alerts/${id}`,
+  dashboards: () => '/dashboards',
+  dashboard: (id: number) => `/dashboards/${id}`,
+  rules: () => '/rules',
+  rule: (id: string | null) => `/rules/${id === null ? 'new' : encodeURIComponent(id)}`,
+  notifications: () => '/me/notifications',
+  exports: () => '/exports',
+  connectors: () => '/connectors',
+  diagnosis: (series?: number) => (series ? `/analytics?series=${series}` : '/analytics'),
 };
 
 const EVENT = 'di:navigate';

@@ -19,6 +19,8 @@ interface SessionApi {
   signInWithToken(token: string): Promise<void>;
   signInWithPassword(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** Act in another of the person's tenants (this session). */
+  switchTenant(tenant: string): Promise<void>;
   recheck(): void;
 }
 
@@ -84,6 +86,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
         tokenStore.clear();
         const me = await api.get<Me>('/auth/me');
+        setSession({ state: 'signed-in', via: 'cookie', me });
+      },
+      async switchTenant(tenant) {
+        const me = await api.post<Me>('/auth/tenant', { tenant });
         setSession({ state: 'signed-in', via: 'cookie', me });
       },
       async signOut() {

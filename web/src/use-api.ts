@@ -15,11 +15,15 @@ export function useApi<T>(
   const [nonce, setNonce] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // A reload (same deps) keeps what is on screen while it refreshes; new deps start from loading.
+  const depsKey = JSON.stringify(deps);
+  const shownFor = useRef<string | null>(null);
 
   useEffect(() => {
     const ctl = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let first = true;
+    const sameDeps = shownFor.current === depsKey;
+    let first = !sameDeps;
     const run = async () => {
       if (!first) setState((s) => (s.status === 'ok' ? { ...s, refreshing: true } : s));
       try {
@@ -37,7 +41,8 @@ export function useApi<T>(
       first = false;
       if (opts.pollMs && !ctl.signal.aborted) timer = setTimeout(run, opts.pollMs);
     };
-    setState({ status: 'loading' });
+    setState((s) => (!sameDeps || s.status === 'error' ? { status: 'loading' } : s));
+    shownFor.current = depsKey;
     void run();
     return () => {
       ctl.abort();

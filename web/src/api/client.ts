@@ -67,6 +67,18 @@ export class ApiClient {
     return this.request<T>('POST', path, body ?? {}, init);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
+  delete(path: string): Promise<unknown> {
+    return this.request<unknown>('DELETE', path, undefined);
+  }
+
   private async request<T>(
     method: string,
     path: string,

@@ -48,6 +48,7 @@ export type Priority = (typeof PRIORITIES)[number];
 export interface Alert {
   id: number;
   ruleId: string;
+  fingerprint: string;
   priority: Priority;
   status: 'firing' | 'resolved';
   location: string;
@@ -70,4 +71,26 @@ export interface Me {
   tenant: string;
   role: string;
   tenants: { tenant: string; role: string }[];
+}
+
+export interface AlertEvent {
+  id: number;
+  kind: 'firing' | 'resolved' | 'acknowledged' | 'renotify' | 'flapping';
+  ts: number;
+  value: number | null;
+  detail: Record<string, unknown>;
+}
+
+export interface Delivery {
+  id: number;
+  userId: number;
+  priority: Priority;
+  kind: string;
+  status: string;
+  provider: string | null;
+  providerId: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
 }

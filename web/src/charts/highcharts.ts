@@ -20,6 +20,8 @@ export interface TimeSeries {
 
 export interface TimeChart {
   update(series: TimeSeries[]): void;
+  /** Live values: add points to the end of a line (those not newer than its last point are skipped). */
+  append(id: string, points: [number, number][]): void;
   destroy(): void;
 }
 
@@ -71,6 +73,18 @@ export function createTimeChart(el: HTMLElement, opts: { title: string }): TimeC
             false,
           );
       });
+      chart.redraw(false);
+    },
+    append(id, points) {
+      const s = chart.get(id) as Highcharts.Series | undefined;
+      if (!s) return;
+      const xs = (s as unknown as { xData?: number[] }).xData ?? [];
+      let last = xs.length ? xs[xs.length - 1]! : -Infinity;
+      for (const [ts, v] of points) {
+        if (ts <= last) continue;
+        s.addPoint([ts, v], false);
+        last = ts;
+      }
       chart.redraw(false);
     },
     destroy: () => chart.destroy(),

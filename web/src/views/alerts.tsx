@@ -1,8 +1,9 @@
-/** Alerts of the tenant with status and priority filters, and acknowledgement of firing ones. */
+/** Alerts of the tenant: live list with filters, acknowledgement of firing ones, link to the detail. */
 import { useState } from 'react';
 import { describeError } from '../api/client';
 import { PRIORITIES, type Alert } from '../api/types';
 import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
+import { useLive } from '../live';
 import { Link, paths } from '../router';
 import { useSession } from '../session';
 import { useApi } from '../use-api';
@@ -11,20 +12,31 @@ export function AlertsPage() {
   const { api } = useSession();
   const [status, setStatus] = useState<'' | 'firing' | 'resolved'>('firing');
   const [priority, setPriority] = useState<string>('');
+  const [location, setLocation] = useState('');
+  const [asset, setAsset] = useState('');
   const alerts = useApi(
     (signal) =>
       api.get<{ alerts: Alert[] }>(
         '/alerts',
-        { status: status || undefined, priority: priority || undefined, limit: 200 },
+        {
+          status: status || undefined,
+          priority: priority || undefined,
+          location: location.trim() || undefined,
+          asset: asset.trim() || undefined,
+          limit: 200,
+        },
         { signal },
       ),
-    [status, priority],
-    { pollMs: 10_000 },
+    [status, priority, location, asset],
+    { pollMs: 30_000 },
   );
+  const live = useLive({ alerts: 'true' }, { onAlerts: alerts.reload });
 
   return (
     <div className="alerts-page">
-      <h2>Alerts</h2>
+      <h2>
+        Alerts <LiveBadge state={live} />
+      </h2>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter alerts">
         <label>
           Status
@@ -45,7 +57,15 @@ export function AlertsPage() {
             ))}
           </select>
         </label>
-        <button type="button" onClick={alerts.reload}>
+        <label>
+          Location
+          <input value={location} onChange={(e) => setLocation(e.target.value)} placeholder="any" size={10} />
+        </label>
+        <label>
+          Asset
+          <input value={asset} onChange={(e) => setAsset(e.target.value)} placeholder="any" size={10} />
+        </label>
+        <button type="button" className="secondary" onClick={alerts.reload}>
           Refresh
         </button>
       </form>
@@ -55,13 +75,19 @@ export function AlertsPage() {
         (alerts.data.alerts.length === 0 ? (
           <Empty>
             <p>
-              No {status || ''} alerts{priority ? ` of priority ${priority}` : ''}.
+              No {status || ''} alerts{priority ? ` of priority ${priority}` : ''}
+              {location ? ` in ${location}` : ''}
+              {asset ? ` on ${asset}` : ''}.
             </p>
           </Empty>
         ) : (
           <ul className="alert-list">
             {alerts.data.alerts.map((a) => (
-              <AlertItem key={a.id} alert={a} onChanged={alerts.reload} />
+              <AlertItem
+                key={`${a.id}-${a.status}-${a.acknowledgedAt ?? ''}`}
+                alert={a}
+                onChanged={alerts.reload}
+              />
             ))}
           </ul>
         ))}
@@ -69,26 +95,59 @@ export function AlertsPage() {
   );
 }
 
-function AlertItem({ alert: a, onChanged }: { alert: Alert; onChanged(): void }) {
-  const { api } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [acked, setAcked] = useState<Alert | null>(null);
-  const shown = acked ?? a;
+export function LiveBadge({ state }: { state: ReturnType<typeof useLive> }) {
+  if (state === 'off') return null;
+  return (
+    <span className={`badge live-${state}`} role="status">
+      {state === 'live' ? 'live' : state === 'connecting' ? 'connecting…' : 'reconnecting…'}
+    </span>
+  );
+}
 
-  const acknowledge = async () => {
-    setBusy(true);
+/** Acknowledge / resolve buttons for an alert, with the error beside them. */
+export function AlertActions({ alert, onDone }: { alert: Alert; onDone(a: Alert): void }) {
+  const { api } = useSession();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (action: 'acknowledge' | 'resolve') => {
+    setBusy(action);
     setError(null);
     try {
-      setAcked(await api.post<Alert>(`/alerts/${a.id}/acknowledge`));
-      onChanged();
+      onDone(await api.post<Alert>(`/alerts/${alert.id}/${action}`));
     } catch (e) {
       setError(describeError(e));
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
+  if (alert.status !== 'firing') return null;
+  return (
+    <div className="actions">
+      {!alert.acknowledgedAt && (
+        <button type="button" onClick={() => void act('acknowledge')} disabled={busy !== null}>
+          {busy === 'acknowledge' ? 'Acknowledging…' : 'Acknowledge'}
+        </button>
+      )}
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => void act('resolve')}
+        disabled={busy !== null}
+      >
+        {busy === 'resolve' ? 'Resolving…' : 'Resolve'}
+      </button>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
 
+function AlertItem({ alert: a, onChanged }: { alert: Alert; onChanged(): void }) {
+  const [changed, setChanged] = useState<Alert | null>(null);
+  const shown = changed ?? a;
   return (
     <li className={`card alert alert-${shown.priority}`} aria-labelledby={`alert-${a.id}`}>
       <div className="alert-head">
@@ -96,7 +155,9 @@ function AlertItem({ alert: a, onChanged }: { alert: Alert; onChanged(): void })
         <span className={`badge badge-${shown.status}`}>{shown.status}</span>
         {shown.flapping && <span className="badge">flapping</span>}
       </div>
-      <h3 id={`alert-${a.id}`}>{shown.title}</h3>
+      <h3 id={`alert-${a.id}`}>
+        <Link href={paths.alert(a.id)}>{shown.title}</Link>
+      </h3>
       <p>
         <Link href={paths.asset(shown.location, shown.asset)}>
           {shown.location}/{shown.asset}
@@ -111,16 +172,13 @@ function AlertItem({ alert: a, onChanged }: { alert: Alert; onChanged(): void })
           ? ` · acknowledged by ${shown.acknowledgedBy ?? 'someone'} ${formatTime(shown.acknowledgedAt)}`
           : ''}
       </p>
-      {shown.status === 'firing' && !shown.acknowledgedAt && (
-        <button type="button" onClick={acknowledge} disabled={busy}>
-          {busy ? 'Acknowledging…' : 'Acknowledge'}
-        </button>
-      )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <AlertActions
+        alert={shown}
+        onDone={(x) => {
+          setChanged(x);
+          onChanged();
+        }}
+      />
     </li>
   );
 }

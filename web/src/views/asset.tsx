@@ -1,8 +1,9 @@
 /** One asset: its series' latest values, and a chart of the chosen ones over a chosen range. */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { Latest, SeriesResponse } from '../api/types';
 import type { TimeChart } from '../charts/highcharts';
 import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
+import { useLive, type LiveValue } from '../live';
 import { Link, paths } from '../router';
 import { useSession } from '../session';
 import { useApi } from '../use-api';
@@ -16,20 +17,38 @@ export const RANGES = [
   { key: '1y', label: '1 y', from: 'now-1y' },
   { key: '10y', label: '10 y', from: 'now-10y' },
 ] as const;
-type RangeKey = (typeof RANGES)[number]['key'];
+export type RangeKey = (typeof RANGES)[number]['key'];
+/** Ranges short enough that live values are drawn as they arrive. */
+const LIVE_RANGES: readonly RangeKey[] = ['1h', '24h'];
 
 const MAX_SELECTED = 8;
 const POLL_MS = 10_000;
 
 export function AssetPage({ location, asset }: { location: string; asset: string }) {
   const { api } = useSession();
+  const [pushed, setPushed] = useState<Map<number, LiveValue>>(new Map());
+  const live = useLive(
+    { location, asset },
+    {
+      onLatest: (values) =>
+        setPushed((m) => {
+          const next = new Map(m);
+          for (const v of values) next.set(v.seriesId, v);
+          return next;
+        }),
+    },
+  );
   const latest = useApi(
     (signal) => api.get<{ latest: Latest[] }>('/latest', { location, asset }, { signal }),
     [location, asset],
-    { pollMs: POLL_MS },
+    // Pushed values keep the list current; the poll is the fallback (API token, stream down).
+    { pollMs: live === 'live' ? undefined : POLL_MS },
   );
   const [picked, setPicked] = useState<number[] | null>(null);
-  const all = latest.status === 'ok' ? latest.data.latest : [];
+  const all = (latest.status === 'ok' ? latest.data.latest : []).map((s) => {
+    const p = pushed.get(s.seriesId);
+    return p && (s.ts === null || p.ts > s.ts) ? { ...s, ts: p.ts, value: p.value } : s;
+  });
   const selected = picked ?? all.slice(0, MAX_SELECTED).map((s) => s.seriesId);
 
   const toggle = (id: number) =>
@@ -66,7 +85,9 @@ export function AssetPage({ location, asset }: { location: string; asset: string
                 <span>
                   {s.sensor}/{s.parameter}
                 </span>
-                <span className="value">{formatValue(s.value, s.unit)}</span>
+                <span className="value" data-testid={`latest-${s.sensor}-${s.parameter}`}>
+                  {formatValue(s.value, s.unit)}
+                </span>
                 <span className="muted">{formatTime(s.ts)}</span>
               </label>
             ))}
@@ -77,16 +98,33 @@ export function AssetPage({ location, asset }: { location: string; asset: string
   );
 }
 
-function SeriesChart({ ids, title }: { ids: number[]; title: string }) {
+export function SeriesChart({
+  ids,
+  title,
+  initialRange = '24h',
+  compact = false,
+}: {
+  ids: number[];
+  title: string;
+  initialRange?: RangeKey;
+  /** In a dashboard widget: no range buttons or footer. */
+  compact?: boolean;
+}) {
   const { api } = useSession();
-  const [range, setRange] = useState<RangeKey>('24h');
+  const [range, setRange] = useState<RangeKey>(initialRange);
   const [live, setLive] = useState(true);
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<TimeChart | null>(null);
   const [chartError, setChartError] = useState<unknown>(null);
   const [chartReady, setChartReady] = useState(false);
   const from = RANGES.find((r) => r.key === range)!.from;
+  const headingId = useId();
 
+  const liveRange = live && LIVE_RANGES.includes(range);
+  const onLatest = useCallback((values: LiveValue[]) => {
+    for (const v of values) chart.current?.append(`s${v.seriesId}`, [[v.ts, v.value]]);
+  }, []);
+  const stream = useLive(liveRange && ids.length ? { series: ids } : null, { onLatest });
   const series = useApi(
     (signal) => {
       const width = box.current?.clientWidth ?? 800;
@@ -96,7 +134,8 @@ function SeriesChart({ ids, title }: { ids: number[]; title: string }) {
         : Promise.resolve<SeriesResponse>({ from: 0, to: 0, series: [] });
     },
     [ids.join(','), from],
-    { pollMs: live ? POLL_MS : undefined },
+    // Streamed values are drawn as they come; a slow poll re-reads the whole range (bands, late data).
+    { pollMs: !live ? undefined : stream === 'live' ? 60_000 : POLL_MS },
   );
 
   // Highcharts is loaded on first use, in its own chunk.
@@ -134,20 +173,31 @@ function SeriesChart({ ids, title }: { ids: number[]; title: string }) {
   const tiers = [...new Set(data?.series.map((s) => s.tier) ?? [])].join(', ');
 
   return (
-    <section className="card chart-card" aria-labelledby="chart-title">
+    <section className={`card chart-card${compact ? ' compact' : ''}`} aria-labelledby={headingId}>
       <div className="chart-head">
-        <h3 id="chart-title">Chart</h3>
-        <div className="range" role="group" aria-label="Time range">
-          {RANGES.map((r) => (
-            <button key={r.key} type="button" aria-pressed={r.key === range} onClick={() => setRange(r.key)}>
-              {r.label}
-            </button>
-          ))}
-        </div>
-        <label className="live">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live (every 10
-          s)
-        </label>
+        <h3 id={headingId} className={compact ? 'visually-hidden' : undefined}>
+          {compact ? `Chart of ${title}` : 'Chart'}
+        </h3>
+        {!compact && (
+          <div className="range" role="group" aria-label="Time range">
+            {RANGES.map((r) => (
+              <button
+                key={r.key}
+                type="button"
+                aria-pressed={r.key === range}
+                onClick={() => setRange(r.key)}
+              >
+                {r.label}
+              </button>
+            ))}
+          </div>
+        )}
+        {!compact && (
+          <label className="live">
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live
+            {live && (stream === 'live' ? ' (streaming)' : ' (every 10 s)')}
+          </label>
+        )}
       </div>
       <div className="chart-wrap">
         <div ref={box} className="chart" data-testid="chart" />
@@ -177,12 +227,16 @@ function SeriesChart({ ids, title }: { ids: number[]; title: string }) {
           </div>
         )}
       </div>
-      <p className="muted chart-foot" aria-live="polite">
-        {data && ids.length > 0 && `${points} points · tier ${tiers || '—'} · updated ${formatTime(data.to)}`}
-        {series.status === 'ok' &&
-          series.refreshError !== undefined &&
-          ' · refresh failed, showing older data'}
-      </p>
+      {!compact && (
+        <p className="muted chart-foot" aria-live="polite">
+          {data &&
+            ids.length > 0 &&
+            `${points} points · tier ${tiers || '—'} · updated ${formatTime(data.to)}`}
+          {series.status === 'ok' &&
+            series.refreshError !== undefined &&
+            ' · refresh failed, showing older data'}
+        </p>
+      )}
     </section>
   );
 }
