@@ -211,7 +211,7 @@ export const SETTINGS = {
     env: 'LIVE_HEARTBEAT_MS',
     schema: positiveInt,
     default: 15_000,
-    doc: 'Keep-alive interval of live update streams (/api/v1/live); the credentials are re-checked at the same pace, so a sign-out ends a stream within it. Keep it below your proxies\' idle timeout.',
+    doc: "Keep-alive interval of live update streams (/api/v1/live); the credentials are re-checked at the same pace, so a sign-out ends a stream within it. Keep it below your proxies' idle timeout.",
   }),
   loginRateLimit: setting({
     env: 'LOGIN_RATE_LIMIT',
