@@ -9,7 +9,10 @@ import { ingestBench } from './ingest.bench.js';
 import { alertingBench } from './alerting.bench.js';
 import { notifyBench } from './notify.bench.js';
 import { queryBench } from './query.bench.js';
+import { analyticsBench } from './analytics.bench.js';
 import { webBench } from './web.bench.js';
+import { exportBench } from './export.bench.js';
+import { connectorsBench } from './connectors.bench.js';
 
 const SUITES: Record<string, BenchSuite> = {
   bus: busBench,
@@ -17,7 +20,10 @@ const SUITES: Record<string, BenchSuite> = {
   alerting: alertingBench,
   notify: notifyBench,
   query: queryBench,
+  analytics: analyticsBench,
   web: webBench,
+  export: exportBench,
+  connectors: connectorsBench,
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,8 @@
 import swagger from '@fastify/swagger';
 import { alertManagementRoutes } from '../alerting/manage/routes.js';
+import { analyticsRoutes } from '../analytics/routes.js';
+import { Analytics } from '../analytics/service.js';
+import { accessRoutes } from '../iam/access-routes.js';
 import { authRoutes } from '../iam/auth-routes.js';
 import { SESSION_COOKIE } from '../iam/cookies.js';
 import { CredentialVerifier } from '../iam/credentials.js';
@@ -18,6 +21,10 @@ import { SeriesQueries } from '../storage/queries.js';
 import { queryRoutes } from '../storage/query-routes.js';
 import { dashboardsRoutes } from '../dashboards/dashboards-routes.js';
 import { liveRoutes } from './live.js';
+import { exportRoutes } from '../exports/routes.js';
+import { exportFilesFor, signerFor } from '../exports/setup.js';
+import { filesRootOf } from '../connectors/connector-role.js';
+import { connectorRoutes } from '../connectors/routes.js';
 import { buildApi } from './server.js';
 import { webAppRoutes } from './web-app.js';
 
@@ -28,6 +35,7 @@ export const startApi: RoleStarter = async (rt, shared) => {
     sessions: { idleMs: config.sessionTtlMs, maxAgeMs: config.sessionMaxAgeMs },
     publicUrl: config.publicUrl,
   });
+  const unfollow = await verifier.followRevocations(rt.feed);
   const intake = new Intake(rt.bus, rt.metrics, {
     maxPastMs: config.ingestMaxPastMs,
     maxFutureMs: config.ingestMaxFutureMs,
@@ -68,6 +76,7 @@ export const startApi: RoleStarter = async (rt, shared) => {
             }),
             { prefix: '/api/v1' },
           );
+          await api.register(accessRoutes({ db: rt.db, feed: rt.feed, verifier }), { prefix: '/api/v1' });
           await api.register(ingest.v1, { prefix: '/api/v1' });
           await api.register(
             queryRoutes({ catalog: new Catalog(rt.db), queries: new SeriesQueries(rt.db), verifier }),
@@ -100,6 +109,18 @@ export const startApi: RoleStarter = async (rt, shared) => {
           );
           await api.register(dashboardsRoutes({ db: rt.db, verifier }), { prefix: '/api/v1' });
           await api.register(
+            analyticsRoutes({
+              analytics: new Analytics(rt.db, new Catalog(rt.db), new SeriesQueries(rt.db), {
+                maxPoints: config.analyticsMaxPoints,
+                budgetMs: config.analyticsFitBudgetMs,
+                modelTtlMs: 2 * config.analyticsRefitIntervalMs,
+                diagnosisMaxRows: 50_000,
+              }),
+              verifier,
+            }),
+            { prefix: '/api/v1' },
+          );
+          await api.register(
             liveRoutes({
               catalog: new Catalog(rt.db),
               feed: rt.feed,
@@ -109,6 +130,26 @@ export const startApi: RoleStarter = async (rt, shared) => {
             {
               prefix: '/api/v1',
             },
+          );
+          await api.register(
+            exportRoutes({
+              db: rt.db,
+              feed: rt.feed,
+              verifier,
+              files: exportFilesFor(config),
+              signer: signerFor(rt.db, config),
+              publicUrl: config.publicUrl,
+            }),
+            { prefix: '/api/v1' },
+          );
+          await api.register(
+            connectorRoutes({
+              db: rt.db,
+              verifier,
+              filesRoot: filesRootOf(config),
+              maxUploadBytes: Math.max(config.ingestMaxBodyBytes, 64 * 1024 * 1024),
+            }),
+            { prefix: '/api/v1' },
           );
           await api.register(ingest.influx);
           for (const p of shared.apiPlugins) await api.register(p.plugin, { prefix: p.prefix ?? '/api/v1' });
@@ -128,6 +169,7 @@ export const startApi: RoleStarter = async (rt, shared) => {
     ports: { http: port },
     async close() {
       await app.close().catch((e: unknown) => rt.logger.warn({ err: e }, 'error while closing the HTTP API'));
+      await unfollow().catch(() => undefined);
     },
   };
 };

@@ -20,7 +20,10 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { ROLE_NAMES, availableRoles, type RoleName } from '../runtime/roles.js';
 import { checkRoles, startPlatform } from '../runtime/start.js';
 import { seedDemoRules, startDemo } from '../simulate/demo.js';
+import { exportCommand } from './export.js';
+import { connectorCommands } from './connector.js';
 import { simulateCommand } from './simulate.js';
+import { analyticsCommand } from './analytics.js';
 
 const out = (s: string): boolean => process.stdout.write(s + '\n');
 
@@ -238,6 +241,9 @@ export function buildCli(): Command {
 
   userCommands(program, (cmd, fn) => withDb(configFrom(cmd), fn), out);
   simulateCommand(program);
+  analyticsCommand(program);
+  connectorCommands(program, { withDb: (cmd, fn) => withDb(configFrom(cmd), fn), configOf: configFrom, out });
+  exportCommand(program);
   return program;
 }
 

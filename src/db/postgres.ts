@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo, type CopyToStreamQuery } from 'pg-copy-streams';
 import type { Db, Queryable, QueryResult } from './port.js';
 
 const INT8_OID = 20;
@@ -31,7 +32,28 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
-export class PostgresDb implements Db {
+/** One chunk of `COPY ... TO STDOUT` output, and which of the statements produced it. */
+export interface CopyChunk {
+  statement: number;
+  chunk: Buffer;
+}
+
+export interface CopyOutOptions {
+  /** Run first, inside the transaction (`set local ...`). */
+  setup?: readonly string[];
+  /** Stops the copy promptly: the running statement is cancelled and the connection discarded. */
+  signal?: AbortSignal;
+}
+
+/** A database that can stream `COPY ... TO STDOUT` (PostgreSQL only; not part of the Db port). */
+export interface CopyOutDb {
+  copyOut(statements: Iterable<string>, opts?: CopyOutOptions): AsyncGenerator<CopyChunk>;
+}
+
+export const canCopyOut = (db: object): db is CopyOutDb =>
+  typeof (db as Partial<CopyOutDb>).copyOut === 'function';
+
+export class PostgresDb implements Db, CopyOutDb {
   readonly kind = 'postgres' as const;
   private closing: Promise<void> | undefined;
   private readonly q: Queryable;
@@ -86,6 +108,55 @@ export class PostgresDb implements Db {
       throw e;
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * `COPY (...) TO STDOUT` statements, one after another on one dedicated pooled connection inside
+   * one read-only transaction, yielding their output as it arrives (the consumer's pace holds the
+   * server back: the socket is only read when the next chunk is asked for). A copy that does not run
+   * to its end (aborted, consumer stopped, error) is cancelled on the server with pg_cancel_backend
+   * and its connection is discarded rather than returned to the pool mid-COPY.
+   */
+  async *copyOut(statements: Iterable<string>, opts: CopyOutOptions = {}): AsyncGenerator<CopyChunk> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const client = await this.pool.connect();
+    let pid: number | undefined;
+    let current: CopyToStreamQuery | undefined;
+    let clean = false;
+    const cancel = (): void => {
+      if (pid !== undefined)
+        void this.pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    const onAbort = (): void => {
+      current?.destroy(signal?.reason instanceof Error ? signal.reason : new Error('copy aborted'));
+      cancel();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      await client.query('begin read only');
+      for (const sql of opts.setup ?? []) await client.query(sql);
+      let i = 0;
+      for (const sql of statements) {
+        signal?.throwIfAborted();
+        current = client.query(copyTo(sql));
+        for await (const chunk of current) yield { statement: i, chunk: chunk as Buffer };
+        current = undefined;
+        signal?.throwIfAborted();
+        i++;
+      }
+      await client.query('commit');
+      clean = true;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!clean) {
+        current?.destroy();
+        cancel();
+      }
+      // A connection left in the middle of a COPY or a transaction is closed, not reused.
+      client.release(!clean);
     }
   }
 

@@ -1,8 +1,17 @@
+import type { ChangeFeed } from '../bus/feed.js';
 import type { Db } from '../db/port.js';
 import { scopesOfRole } from './roles.js';
 import { hashSecret } from './secrets.js';
 import { sessionId, SessionStore, type SessionPolicy } from './sessions.js';
 import type { TenantPrincipal } from './tenants.js';
+
+/** Feed channel announcing revoked credentials to every process's verifier. */
+export const REVOCATIONS_CHANNEL = 'revocations';
+export interface Revocation {
+  tokenHash?: string;
+  device?: string;
+  sessionIds?: string[];
+}
 
 interface Cached {
   principal: TenantPrincipal | null;
@@ -89,6 +98,28 @@ export class CredentialVerifier {
   /** Drop a session from this process's cache (sign-out, tenant switch). */
   forgetSession(token: string): void {
     this.forgetSessionIds([sessionId(token)]);
+  }
+
+  /**
+   * Forget revoked credentials as soon as any process announces them on the change feed (the cache
+   * would otherwise honour them for up to ttlMs). Returns the unsubscribe function.
+   */
+  followRevocations(feed: ChangeFeed): Promise<() => Promise<void>> {
+    return feed.subscribe(REVOCATIONS_CHANNEL, (m) => {
+      const r = m as Revocation;
+      if (r.tokenHash) this.forgetToken(r.tokenHash);
+      if (r.device) this.forgetDevice(r.device);
+      if (r.sessionIds) this.forgetSessionIds(r.sessionIds);
+    });
+  }
+
+  /** Drop a revoked API token (by its stored hash) or a device's entries from this process's cache. */
+  forgetToken(hash: string): void {
+    this.cache.delete(`t:${hash}`);
+  }
+
+  forgetDevice(username: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`d:${username}:`)) this.cache.delete(key);
   }
 
   /** Drop sessions by stored id (the token's hash), e.g. those a password change signed out. */

@@ -21,6 +21,9 @@ export const startBridge: RoleStarter = async (rt) => {
     maxFutureMs: config.ingestMaxFutureMs,
     maxMessageBytes: config.ingestMaxMessageBytes,
   });
+  // Device logins of the embedded broker; revocations reach it through the change feed.
+  const verifier = new CredentialVerifier(rt.db);
+  const unfollow = await verifier.followRevocations(rt.feed);
   const broker: Broker = config.mqttUrl
     ? new ExternalBroker({
         url: config.mqttUrl,
@@ -35,7 +38,7 @@ export const startBridge: RoleStarter = async (rt) => {
         host: config.mqttHost,
         port: config.mqttPort,
         logger: log,
-        auth: config.mqttAllowAnonymous ? undefined : deviceAuth(new CredentialVerifier(rt.db)),
+        auth: config.mqttAllowAnonymous ? undefined : deviceAuth(verifier),
         accepts: (topic) => topic.startsWith(`${TOPIC_ROOT}/`),
         drainTimeoutMs: config.shutdownTimeoutMs,
       });
@@ -51,6 +54,9 @@ export const startBridge: RoleStarter = async (rt) => {
       `MQTT: ${broker.describe()}${config.mqttAllowAnonymous && !config.mqttUrl ? ' - anonymous clients allowed' : ''}`,
     ],
     ports: broker instanceof EmbeddedBroker ? { mqtt: broker.listeningPort } : {},
-    close: () => broker.close(),
+    close: async () => {
+      await broker.close();
+      await unfollow();
+    },
   };
 };

@@ -66,6 +66,21 @@ export const ERROR_CODES = {
     retryable: true,
     doc: 'The process is draining for shutdown; retry on another instance.',
   },
+  DI_LINK_INVALID: {
+    status: 403,
+    retryable: false,
+    doc: 'A signed download link is incomplete, altered or signed for another export; ask for a new one.',
+  },
+  DI_LINK_EXPIRED: {
+    status: 410,
+    retryable: false,
+    doc: 'A download link, or the export file it points to, has expired; request the export again.',
+  },
+  DI_SOURCE_UNAVAILABLE: {
+    status: 502,
+    retryable: true,
+    doc: "A connector's source (customer database or file directory) could not be read; the message gives the source's own error.",
+  },
   DI_INTERNAL: { status: 500, retryable: true, doc: 'An unexpected error; it is logged with a request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 

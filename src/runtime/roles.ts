@@ -2,7 +2,17 @@
  * Process roles. `datainsight start` runs every available role in one process (embedded mode);
  * `datainsight start --role <role>` runs one, and any number of processes may run each role.
  */
-export const ROLE_NAMES = ['bridge', 'storage', 'alerting', 'notifier', 'api', 'scheduler'] as const;
+export const ROLE_NAMES = [
+  'bridge',
+  'storage',
+  'alerting',
+  'notifier',
+  'api',
+  'scheduler',
+  'exporter',
+  'connector',
+  'analytics',
+] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 export interface RoleInfo {
@@ -12,6 +22,9 @@ export interface RoleInfo {
 }
 
 export const ROLE_INFO: Record<RoleName, RoleInfo> = {
+  analytics: {
+    what: 'forecast models refitted per series on a schedule (backtest, fallback to seasonal naive)',
+  },
   bridge: { what: 'MQTT (embedded Aedes or external broker) -> telemetry stream' },
   storage: { what: 'telemetry stream (group "storage") -> time-series store and roll-ups' },
   alerting: {
@@ -22,6 +35,12 @@ export const ROLE_INFO: Record<RoleName, RoleInfo> = {
   },
   api: { what: 'HTTP API: ingest, queries, management, /healthz /readyz /metrics' },
   scheduler: { what: 'periodic jobs: partition upkeep and retention' },
+  exporter: {
+    what: 'export queue -> workers streaming files (CSV, CSV.gz, JSON Lines, Parquet), ready e-mails, file retention',
+  },
+  connector: {
+    what: 'legacy sources (PostgreSQL, MySQL/MariaDB, SQL Server tables, CSV/JSON Lines files) polled -> telemetry stream',
+  },
 };
 
 /** Start order: consumers before intake, so shutdown (reverse order) stops intake first and drains. */
@@ -30,7 +49,10 @@ export const START_ORDER: readonly RoleName[] = [
   'alerting',
   'notifier',
   'scheduler',
+  'exporter',
   'bridge',
+  'connector',
+  'analytics',
   'api',
 ];
 

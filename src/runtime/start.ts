@@ -1,6 +1,9 @@
 import type { Config } from '../config/config.js';
 import { startAlerting } from '../alerting/alerting-role.js';
+import { startAnalytics } from '../analytics/analytics-role.js';
 import { startApi } from '../api/api-role.js';
+import { startConnectors } from '../connectors/connector-role.js';
+import { startExporter } from '../exports/exporter-role.js';
 import { startBridge } from '../ingest/bridge-role.js';
 import { startNotifier } from '../notify/notifier-role.js';
 import { DataInsightError } from '../platform/errors.js';
@@ -17,7 +20,10 @@ const STARTERS: Partial<Record<RoleName, RoleStarter>> = {
   alerting: startAlerting,
   notifier: startNotifier,
   scheduler: startScheduler,
+  exporter: startExporter,
   bridge: startBridge,
+  connector: startConnectors,
+  analytics: startAnalytics,
   api: startApi,
 };
 

@@ -264,6 +264,106 @@ for (const mode of MODES) {
       });
     });
 
+    describe('access: tokens, devices, roles', () => {
+      it('an admin creates a scoped token (shown once), it works, and once revoked it stops at once', async () => {
+        const made = await call('/tokens', { as: 'boss', body: { name: 'bms-sync', scopes: ['read'] } });
+        expect(made.status).toBe(201);
+        const token = made.body.token as string;
+        expect(token).toMatch(/^dit_/);
+        expect((await call('/latest?location=hq', { token })).status).toBe(200);
+        expect((await call('/rules', { token, body: { id: 'x' } })).status).toBe(403);
+        const listed = (await call('/tokens', { as: 'boss' })).body.tokens as Record<string, unknown>[];
+        expect(listed.find((t) => t.id === made.body.id)).toEqual(
+          expect.objectContaining({ name: 'bms-sync', scopes: ['read'], revokedAt: null }),
+        );
+        expect(JSON.stringify(listed)).not.toContain(token);
+        expect((await call(`/tokens/${made.body.id}`, { method: 'DELETE', as: 'boss' })).status).toBe(204);
+        expect((await call('/latest?location=hq', { token })).status).toBe(401);
+        // Not for a viewer; another tenant's token id is a 404.
+        expect(
+          (await call('/tokens', { as: 'owner', body: { name: 'mine', scopes: ['read'] } })).status,
+        ).toBe(403);
+        const theirs = await call('/tokens', { as: 'stranger', body: { name: 'b', scopes: ['read'] } });
+        expect((await call(`/tokens/${theirs.body.id}`, { method: 'DELETE', as: 'boss' })).status).toBe(404);
+        expect((await call('/latest', { token: theirs.body.token as string })).status).toBe(200);
+        const bad = await call('/tokens', { as: 'boss', body: { name: 'x', scopes: ['root'] } });
+        expect(bad.status).toBe(400);
+        expect(bad.body.field).toMatch(/^scopes/);
+      });
+
+      it('an admin creates MQTT credentials for a gateway; revoked, the broker refuses them', async () => {
+        const username = `${a.tenant}-gw2`;
+        const made = await call('/devices', { as: 'boss', body: { username } });
+        expect(made.status).toBe(201);
+        const password = made.body.password as string;
+        const device = await mqtt.connectAsync(p.mqttUrl, {
+          username,
+          password,
+          clientId: `${username}-c`,
+          reconnectPeriod: 0,
+        });
+        await device.endAsync();
+        expect((await call(`/devices/${username}`, { method: 'DELETE', as: 'boss' })).status).toBe(204);
+        if (mode === 'embedded')
+          await expect(
+            mqtt.connectAsync(p.mqttUrl, {
+              username,
+              password,
+              clientId: `${username}-d`,
+              reconnectPeriod: 0,
+            }),
+          ).rejects.toThrow(/Not authorized|Bad username or password/i);
+        expect((await call(`/devices/${b.device}`, { method: 'DELETE', as: 'boss' })).status).toBe(404);
+      });
+
+      it("an admin sets a person's role and first password; the person signs in with it", async () => {
+        const added = await call('/users', { token: a.admin, body: { email: 'newcomer@web.test' } });
+        expect(added.status).toBe(201);
+        const id = added.body.id as number;
+        const set = await call(`/users/${id}/access`, {
+          method: 'PUT',
+          as: 'boss',
+          body: { role: 'operator', password: 'first day 2026 pass' },
+        });
+        expect(set.status).toBe(200);
+        expect(set.body).toMatchObject({ role: 'operator', canSignIn: true });
+        const login = await fetch(`${p.httpUrl}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'newcomer@web.test', password: 'first day 2026 pass' }),
+        });
+        expect(login.status).toBe(200);
+        expect(((await login.json()) as { role: string }).role).toBe('operator');
+        // A second "initial" password would take over their account: refused.
+        expect(
+          (
+            await call(`/users/${id}/access`, {
+              method: 'PUT',
+              as: 'boss',
+              body: { role: 'viewer', password: 'another pass 2026 x' },
+            })
+          ).status,
+        ).toBe(409);
+        expect(
+          (await call(`/users/${id}/access`, { method: 'PUT', as: 'owner', body: { role: 'admin' } })).status,
+        ).toBe(403);
+        expect(
+          (
+            await call(`/users/${ids.stranger}/access`, {
+              method: 'PUT',
+              as: 'boss',
+              body: { role: 'viewer' },
+            })
+          ).status,
+        ).toBe(404);
+        expect((await call(`/users/${ids.boss}`, { method: 'DELETE', as: 'boss' })).status).toBe(409);
+        expect((await call(`/users/${id}`, { method: 'DELETE', as: 'boss' })).status).toBe(204);
+        expect(
+          ((await call('/users', { as: 'boss' })).body.users as { id: number }[]).map((u) => u.id),
+        ).not.toContain(id);
+      });
+    });
+
     describe('live stream (SSE)', () => {
       const live = (as: string, query: string) =>
         openSse(`${p.httpUrl}/api/v1/live?${query}`, { cookie: `di_session=${sessions[as]}` });

@@ -214,9 +214,45 @@ describe.skipIf(!hasChromium)(
       const saved = (await api('/dashboards')).dashboards as { title: string; widgets: { kind: string }[] }[];
       // The token is not the owner and the dashboard is private: it sees nothing.
       expect(saved).toEqual([]);
+
+      // An export of the plant's readings: requested on the downloads page, downloaded when ready.
+      await page.getByRole('link', { name: 'Exports' }).click();
+      const request = page.getByRole('form', { name: 'Request an export' });
+      await request.getByRole('textbox', { name: 'Location' }).fill('plant');
+      await request.getByRole('button', { name: 'Request export' }).click();
+      const download = page.getByRole('link', { name: /^Download export \d+$/ });
+      await download.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'desktop-exports.png'), fullPage: true });
+      const csv = await (await page.request.get(p.httpUrl + (await download.getAttribute('href'))!)).text();
+      const lines = csv.trim().split('\n');
+      expect(lines[0]).toMatch(/time/);
+      // 120 minutes of history of three series, plus the live values published above.
+      expect(lines.length).toBeGreaterThan(3 * 120);
+
+      // The diagnosis of the supply temperature, and the (empty) connectors page.
+      await page.getByRole('link', { name: 'Analytics' }).click();
+      const option = page.locator('option', { hasText: 'plant/chiller-1/ch1 supply_temp' });
+      await page.getByLabel('Series', { exact: true }).selectOption((await option.getAttribute('value'))!);
+      await page.getByRole('heading', { name: 'Verdict' }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(SHOTS, 'desktop-diagnosis.png'), fullPage: true });
+      await page.getByRole('link', { name: 'Connectors' }).click();
+      await page.getByRole('heading', { name: 'Connectors' }).waitFor();
+
+      // Access: an API token for an integration, shown once, then listed without its secret.
+      await page.getByRole('link', { name: 'Access' }).click();
+      const tokenForm = page.getByRole('form', { name: 'Create an API token' });
+      await tokenForm.getByLabel('Name').fill('bms-export');
+      await tokenForm.getByRole('button', { name: 'Create token' }).click();
+      const secret = await page.locator('code.secret').textContent();
+      expect(secret).toMatch(/^dit_/);
+      const viaToken = await fetch(`${p.httpUrl}/api/v1/latest?location=plant`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      expect(viaToken.status).toBe(200);
+      await page.screenshot({ path: join(SHOTS, 'desktop-access.png'), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();
-    }, 120_000);
+    }, 180_000);
 
     it('phone 375x812: the same person, live value, alert list, dashboard and notifications fit the screen', async () => {
       await browser.clearCookies();
@@ -235,12 +271,42 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('heading', { name: 'Supply too warm on chiller-1' }).waitFor();
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       await page.screenshot({ path: join(SHOTS, 'mobile-alerts.png'), fullPage: true });
+
+      // On the plant floor: a rule written on the phone, its alert acknowledged there.
+      await page.getByRole('link', { name: 'Rules', exact: true }).click();
+      await page.getByRole('link', { name: 'New rule' }).click();
+      await page.getByLabel('Id').fill('air-hot');
+      await page.getByLabel('Name').fill('Air too warm');
+      await page.getByLabel('Alert title').fill('Air too warm on {{asset}}');
+      await page.getByLabel('Parameter').fill('air_temp');
+      await page.getByLabel('Value', { exact: true }).fill('30');
+      await page.getByRole('button', { name: 'Create rule' }).click();
+      await page.waitForURL(/\/rules\/air-hot$/);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await page.screenshot({ path: join(SHOTS, 'mobile-rule.png'), fullPage: true });
+      await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+      await publish({ air_temp: 33 }, 'ahu-1', 'a1');
+      const air = page.getByRole('listitem').filter({ hasText: 'Air too warm on ahu-1' });
+      await air.waitFor({ timeout: 15_000 });
+      await air.getByRole('button', { name: 'Acknowledge' }).click();
+      await air.getByText(/acknowledged by/).waitFor();
+
+      // And a subscription changed: critical only, from now on.
+      await page.getByRole('link', { name: 'My notifications', exact: true }).click();
+      const old = page.getByRole('listitem').filter({ hasText: 'everything, from high up' });
+      await old.getByRole('button', { name: 'Remove' }).click();
+      await old.waitFor({ state: 'detached' });
+      const sub = page.getByRole('form', { name: 'Add a subscription' });
+      await sub.getByLabel('From priority').selectOption('critical');
+      await sub.getByRole('button', { name: 'Subscribe' }).click();
+      await page.getByRole('listitem').filter({ hasText: 'everything, from critical up' }).waitFor();
+
       for (const [link, ready, shot] of [
         ['Dashboards', page.getByRole('link', { name: 'Plant room' }), 'mobile-dashboards.png'],
         ['Rules', page.getByRole('link', { name: 'Supply too warm' }), 'mobile-rules.png'],
         [
           'My notifications',
-          page.getByRole('listitem').filter({ hasText: 'everything, from high up' }),
+          page.getByRole('listitem').filter({ hasText: 'everything, from critical up' }),
           'mobile-notifications.png',
         ],
       ] as const) {
@@ -256,6 +322,6 @@ describe.skipIf(!hasChromium)(
       await expect.poll(() => page.getByTestId('widget-value-w1').textContent()).toContain('6.75');
       await page.screenshot({ path: join(SHOTS, 'mobile-dashboard.png'), fullPage: true });
       await page.close();
-    }, 120_000);
+    }, 180_000);
   },
 );

@@ -15,6 +15,14 @@ const DashboardsPage = lazy(() => import('./views/dashboards').then((m) => ({ de
 const DashboardPage = lazy(() => import('./views/dashboards').then((m) => ({ default: m.DashboardPage })));
 const RulesPage = lazy(() => import('./views/rules').then((m) => ({ default: m.RulesPage })));
 const RuleEditorPage = lazy(() => import('./views/rules').then((m) => ({ default: m.RuleEditorPage })));
+const ExportsPage = lazy(() => import('./views/exports-page').then((m) => ({ default: m.ExportsPage })));
+const ConnectorsPage = lazy(() =>
+  import('./views/connectors-page').then((m) => ({ default: m.ConnectorsPage })),
+);
+const DiagnosisPage = lazy(() =>
+  import('./views/diagnosis-page').then((m) => ({ default: m.DiagnosisPage })),
+);
+const AccessPage = lazy(() => import('./views/access').then((m) => ({ default: m.AccessPage })));
 const NotificationsPage = lazy(() =>
   import('./views/notifications').then((m) => ({ default: m.NotificationsPage })),
 );
@@ -75,9 +83,23 @@ export function App() {
           <Link href={paths.rules()} aria-current={section(['rules', 'rule'])}>
             Rules
           </Link>
+          <Link href={paths.exports()} aria-current={section(['exports'])}>
+            Exports
+          </Link>
+          <Link href={paths.diagnosis()} aria-current={section(['diagnosis'])}>
+            Analytics
+          </Link>
+          <Link href={paths.connectors()} aria-current={section(['connectors'])}>
+            Connectors
+          </Link>
           <Link href={paths.notifications()} aria-current={section(['notifications'])}>
             My notifications
           </Link>
+          {(session.via === 'token' || session.me.role === 'admin') && (
+            <Link href={paths.access()} aria-current={section(['access'])}>
+              Access
+            </Link>
+          )}
         </nav>
         {session.via === 'cookie' && <TenantSwitcher />}
         <span className="who muted">{who}</span>
@@ -117,6 +139,14 @@ function Page({ route }: { route: Route }) {
       return <RuleEditorPage id={route.id} />;
     case 'notifications':
       return <NotificationsPage />;
+    case 'exports':
+      return <ExportsPage />;
+    case 'access':
+      return <AccessPage />;
+    case 'connectors':
+      return <ConnectorsPage />;
+    case 'diagnosis':
+      return <DiagnosisPage seriesId={route.series} />;
     default:
       return (
         <div className="state state-empty">

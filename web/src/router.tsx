@@ -12,6 +12,7 @@ export type Route =
   | { page: 'rule'; id: string | null }
   | { page: 'notifications' }
   | { page: 'exports' }
+  | { page: 'access' }
   | { page: 'connectors' }
   | { page: 'diagnosis'; series?: number }
   | { page: 'login' }
@@ -37,6 +38,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[0] === 'me' && parts[1] === 'notifications' && parts.length === 2)
     return { page: 'notifications' };
   if (parts[0] === 'exports' && parts.length === 1) return { page: 'exports' };
+  if (parts[0] === 'access' && parts.length === 1) return { page: 'access' };
   if (parts[0] === 'connectors' && parts.length === 1) return { page: 'connectors' };
   if (parts[0] === 'analytics' && parts.length === 1)
     return { page: 'diagnosis', series: id(new URLSearchParams(search).get('series') ?? undefined) };
@@ -56,6 +58,7 @@ export const paths = {
   rule: (id: string | null) => `/rules/${id === null ? 'new' : encodeURIComponent(id)}`,
   notifications: () => '/me/notifications',
   exports: () => '/exports',
+  access: () => '/access',
   connectors: () => '/connectors',
   diagnosis: (series?: number) => (series ? `/analytics?series=${series}` : '/analytics'),
 };

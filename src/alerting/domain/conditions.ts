@@ -5,6 +5,7 @@
  */
 import { compiledExpression } from './compiled.js';
 import { compareNumbers, evaluate } from './expression-eval.js';
+import { lookbackOf, trendForecast } from './predictive.js';
 import type { Clear, ComparisonOp, Condition, Rule } from './rule.js';
 import { formatDuration, formatNumber } from './template.js';
 
@@ -24,6 +25,8 @@ export interface ConditionContext {
   latest?: ReadonlyMap<string, Sample>;
   /** This fingerprint's recent samples of the rule's parameter, oldest first (kept by pushSample). */
   window?: readonly Sample[];
+  /** The streaming anomaly detector's score of this reading (undefined while it warms up). */
+  anomalyScore?: number;
 }
 
 export function compare(op: ComparisonOp, a: number, b: number): boolean {
@@ -60,6 +63,15 @@ function changeOver(c: Extract<Condition, { type: 'rate' }>, ctx: ConditionConte
 
 const truth = (b: boolean | undefined): Truth => (b === undefined ? 'unknown' : b);
 
+/** Where the trend of the fingerprint's window reaches at ts + horizon (undefined: too few samples). */
+function projected(c: Extract<Condition, { type: 'forecast' }>, ctx: ConditionContext): number | undefined {
+  if (c.parameter !== ctx.parameter) return undefined;
+  return trendForecast(ctx.window ?? [], { ts: ctx.ts, value: ctx.value }, lookbackOf(c), c.horizonMs);
+}
+
+const anomalyOf = (c: Extract<Condition, { type: 'anomaly' }>, ctx: ConditionContext) =>
+  c.parameter === ctx.parameter ? ctx.anomalyScore : undefined;
+
 export function evaluateCondition(c: Condition, ctx: ConditionContext): Truth {
   switch (c.type) {
     case 'threshold': {
@@ -89,6 +101,16 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Truth {
     case 'expression': {
       const r = evaluate(compiledExpression(c), (name) => valueOf(name, ctx, c.maxAgeMs));
       return Number.isNaN(r) ? 'unknown' : r === 1;
+    }
+    case 'anomaly': {
+      const score = anomalyOf(c, ctx);
+      return truth(score === undefined ? undefined : score > c.above);
+    }
+    case 'forecast': {
+      // A linear trend crosses within the horizon exactly when it is past the value now or at the end.
+      const end = projected(c, ctx);
+      if (end === undefined) return 'unknown';
+      return compare(c.op, ctx.value, c.value) || compare(c.op, end, c.value);
     }
   }
 }
@@ -169,6 +191,10 @@ export function observed(c: Condition, ctx: ConditionContext): Observed {
       const lookup = (name: string) => valueOf(name, ctx, c.maxAgeMs);
       return { value: num(evaluate(ast.left, lookup)), threshold: num(evaluate(ast.right, lookup)) };
     }
+    case 'anomaly':
+      return { value: num(anomalyOf(c, ctx)), threshold: c.above };
+    case 'forecast':
+      return { value: num(projected(c, ctx)), threshold: c.value };
   }
 }
 

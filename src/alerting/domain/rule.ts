@@ -70,8 +70,25 @@ const expression = z.strictObject({
   maxAgeMs: positiveMs.optional(),
 });
 
+const anomaly = z.strictObject({
+  type: z.literal('anomaly'),
+  parameter: key,
+  /** Fires while the streaming detector scores the parameter's readings above this (0 to 1; 0.4 marks an episode's onset). */
+  above: num.min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' }),
+});
+const forecast = z.strictObject({
+  type: z.literal('forecast'),
+  parameter: key,
+  /** Fires when the trend of the recent readings crosses `value` this way within `horizonMs`. */
+  op: z.enum(['>', '>=', '<', '<='], { error: 'must be one of > >= < <=' }),
+  value: num,
+  horizonMs: positiveMs,
+  /** Readings the trend is fitted on: those of the last lookbackMs (default 4 x horizonMs). */
+  lookbackMs: positiveMs.optional(),
+});
+
 const valueConditions = [threshold, band, rate, stateMismatch, expression] as const;
-export const ConditionSchema = z.discriminatedUnion('type', [...valueConditions, noData]);
+export const ConditionSchema = z.discriminatedUnion('type', [...valueConditions, noData, anomaly, forecast]);
 export type Condition = z.output<typeof ConditionSchema>;
 export type ConditionType = Condition['type'];
 

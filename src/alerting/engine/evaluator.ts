@@ -13,6 +13,7 @@ import {
   type ConditionContext,
   type Sample,
 } from '../domain/conditions.js';
+import { scoreAnomaly, windowKeepMs, type AnomalyMemory } from '../domain/predictive.js';
 import { fingerprint, type RuleIndex } from '../domain/rule-index.js';
 import { isAssetLevel, type Rule } from '../domain/rule.js';
 import { tick, transition } from '../domain/state-machine.js';
@@ -71,6 +72,8 @@ export class Evaluator {
   private readonly tracked = new Map<string, Tracked>();
   private readonly latest = new Map<string, Map<string, Sample>>();
   private readonly windows = new Map<string, Sample[]>();
+  /** Streaming anomaly detector per fingerprint of an anomaly rule (about 4 KB each). */
+  private readonly detectors = new Map<string, AnomalyMemory>();
   /** States read from the database for fingerprints about to be tracked. */
   private readonly loaded = new Map<string, { state: AlertState; version: number }>();
 
@@ -134,15 +137,26 @@ export class Evaluator {
       for (const rule of rules) {
         const fp = fingerprint(rule, r);
         let window: Sample[] | undefined;
-        if (rule.condition.type === 'rate' && rule.condition.parameter === r.parameter) {
-          window = pushSample(
-            this.windows.get(fp) ?? [],
-            { ts: r.ts, value: r.value },
-            rule.condition.windowMs,
-          );
+        const keepMs = windowKeepMs(rule.condition);
+        const own = 'parameter' in rule.condition && rule.condition.parameter === r.parameter;
+        if (keepMs !== undefined && own) {
+          window = pushSample(this.windows.get(fp) ?? [], { ts: r.ts, value: r.value }, keepMs);
           this.windows.set(fp, window);
         }
-        const ctx: ConditionContext = { parameter: r.parameter, ts: r.ts, value: r.value, latest, window };
+        let anomalyScore: number | undefined;
+        if (rule.condition.type === 'anomaly' && own) {
+          const a = scoreAnomaly(this.detectors.get(fp), { ts: r.ts, value: r.value });
+          this.detectors.set(fp, a.mem);
+          anomalyScore = a.score;
+        }
+        const ctx: ConditionContext = {
+          parameter: r.parameter,
+          ts: r.ts,
+          value: r.value,
+          latest,
+          window,
+          anomalyScore,
+        };
         const t = this.track(fp, rule, {
           tenantId,
           tenant: r.tenant,
@@ -212,7 +226,9 @@ export class Evaluator {
         rule.condition.type === 'noData' ||
         rule.condition.type === 'threshold' ||
         rule.condition.type === 'band' ||
-        rule.condition.type === 'rate'
+        rule.condition.type === 'rate' ||
+        rule.condition.type === 'anomaly' ||
+        rule.condition.type === 'forecast'
           ? rule.condition.parameter
           : '';
       this.loaded.set(row.fingerprint, { state: row.state, version: row.version });

@@ -18,6 +18,7 @@ import {
   type ConditionContext,
   type Sample,
 } from '../domain/conditions.js';
+import { scoreAnomaly, windowKeepMs, type AnomalyMemory } from '../domain/predictive.js';
 import { fingerprint, inScope, type MatchInput } from '../domain/rule-index.js';
 import { isAssetLevel, ruleParameters, type Condition, type Rule } from '../domain/rule.js';
 import { tick, transition } from '../domain/state-machine.js';
@@ -43,13 +44,18 @@ interface Track {
   location: string;
   asset: string;
   sensor: string;
-  /** Recent samples per rate parameter, for rate conditions. */
+  /** Recent samples per rate parameter, for rate and forecast conditions. */
   windows: Map<string, Sample[]>;
+  /** The anomaly detector of an anomaly condition. */
+  detector?: AnomalyMemory;
 }
 
 /** The parameter and window of a rate condition, if it is one. */
 function rateOf(c: Condition | undefined): { parameter: string; windowMs: number } | undefined {
-  return c?.type === 'rate' ? { parameter: c.parameter, windowMs: c.windowMs } : undefined;
+  const keep = c === undefined ? undefined : windowKeepMs(c);
+  return keep !== undefined && c !== undefined && 'parameter' in c
+    ? { parameter: c.parameter, windowMs: keep }
+    : undefined;
 }
 
 function clearCondition(rule: Rule): Condition | undefined {
@@ -89,7 +95,13 @@ export class Replay {
       t = { state: undefined, location: r.location, asset: r.asset, sensor, windows: new Map() };
       this.tracks.set(fp, t);
     }
-    const base = { parameter: r.parameter, ts: r.ts, value: r.value, latest };
+    let anomalyScore: number | undefined;
+    if (rule.condition.type === 'anomaly' && rule.condition.parameter === r.parameter) {
+      const a = scoreAnomaly(t.detector, { ts: r.ts, value: r.value });
+      t.detector = a.mem;
+      anomalyScore = a.score;
+    }
+    const base = { parameter: r.parameter, ts: r.ts, value: r.value, latest, anomalyScore };
     const ctx = (c: Condition | undefined): ConditionContext => {
       const rate = rateOf(c);
       return rate ? { ...base, window: t.windows.get(rate.parameter) ?? [] } : base;

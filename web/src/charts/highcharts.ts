@@ -20,6 +20,8 @@ export interface TimeSeries {
 
 export interface TimeChart {
   update(series: TimeSeries[]): void;
+  /** Extra series drawn over the lines (forecast band, anomaly marks); replaces the previous ones. */
+  overlay(options: Highcharts.SeriesOptionsType[]): void;
   /** Live values: add points to the end of a line (those not newer than its last point are skipped). */
   append(id: string, points: [number, number][]): void;
   destroy(): void;
@@ -73,6 +75,21 @@ export function createTimeChart(el: HTMLElement, opts: { title: string }): TimeC
             false,
           );
       });
+      chart.redraw(false);
+    },
+    overlay(options) {
+      for (const s of [...chart.series])
+        if ((s.options.custom as { overlay?: boolean } | undefined)?.overlay) s.remove(false);
+      const axis = chart.yAxis[0]?.options.id;
+      for (const o of options)
+        chart.addSeries(
+          {
+            ...o,
+            custom: { overlay: true },
+            ...(axis && !('yAxis' in o) ? { yAxis: axis } : {}),
+          } as Highcharts.SeriesOptionsType,
+          false,
+        );
       chart.redraw(false);
     },
     append(id, points) {

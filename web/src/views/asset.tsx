@@ -1,7 +1,9 @@
 /** One asset: its series' latest values, and a chart of the chosen ones over a chosen range. */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { describeError } from '../api/client';
 import type { Latest, SeriesResponse } from '../api/types';
 import type { TimeChart } from '../charts/highcharts';
+import { forecastOverlay, type AnomaliesAnswer, type ForecastAnswer } from '../charts/forecast-overlay';
 import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
 import { useLive, type LiveValue } from '../live';
 import { Link, paths } from '../router';
@@ -120,6 +122,7 @@ export function SeriesChart({
   const from = RANGES.find((r) => r.key === range)!.from;
   const headingId = useId();
 
+  const [predict, setPredict] = useState(false);
   const liveRange = live && LIVE_RANGES.includes(range);
   const onLatest = useCallback((values: LiveValue[]) => {
     for (const v of values) chart.current?.append(`s${v.seriesId}`, [[v.ts, v.value]]);
@@ -169,6 +172,41 @@ export function SeriesChart({
     );
   }, [chartReady, data]);
 
+  // Forecast band and anomaly marks of the first chosen series, on demand (they cost a model fit).
+  const first = ids[0];
+  const horizon = range === '1h' ? '15m' : range === '24h' ? '6h' : range === '7d' ? '1d' : '7d';
+  const prediction = useApi(
+    async (signal) => {
+      if (!predict || first === undefined) return undefined;
+      const [forecast, anomalies] = await Promise.all([
+        api.get<ForecastAnswer>(`/analytics/series/${first}/forecast`, { horizon }, { signal }),
+        api.get<AnomaliesAnswer>(`/analytics/series/${first}/anomalies`, { from, to: 'now' }, { signal }),
+      ]);
+      return { forecast, anomalies };
+    },
+    [predict, first, horizon, from],
+  );
+  const predicted = prediction.status === 'ok' ? prediction.data : undefined;
+  useEffect(() => {
+    if (!chartReady || !data) return;
+    const s = data.series.find((x) => x.seriesId === first);
+    chart.current?.overlay(
+      predicted && s
+        ? forecastOverlay(
+            {
+              id: `s${s.seriesId}`,
+              name: `${s.sensor}/${s.parameter}`,
+              unit: s.unit,
+              color: '#8250df',
+              yAxis: `axis-${s.unit || 'none'}`,
+            },
+            predicted.forecast,
+            predicted.anomalies,
+          )
+        : [],
+    );
+  }, [chartReady, data, predicted, first]);
+
   const points = data?.series.reduce((n, s) => n + s.data.length, 0) ?? 0;
   const tiers = [...new Set(data?.series.map((s) => s.tier) ?? [])].join(', ');
 
@@ -191,6 +229,12 @@ export function SeriesChart({
               </button>
             ))}
           </div>
+        )}
+        {!compact && (
+          <label className="live">
+            <input type="checkbox" checked={predict} onChange={(e) => setPredict(e.target.checked)} />{' '}
+            Forecast and anomalies
+          </label>
         )}
         {!compact && (
           <label className="live">
@@ -235,6 +279,16 @@ export function SeriesChart({
           {series.status === 'ok' &&
             series.refreshError !== undefined &&
             ' · refresh failed, showing older data'}
+          {predict && prediction.status === 'loading' && ' · fitting a forecast…'}
+          {predict && prediction.status === 'error' && ` · no forecast: ${describeError(prediction.error)}`}
+          {predicted &&
+            ` · forecast ${horizon} ahead by ${predicted.forecast.model}, ${predicted.anomalies.marks.length} anomal${predicted.anomalies.marks.length === 1 ? 'y' : 'ies'} marked`}
+          {predict && first !== undefined && (
+            <>
+              {' · '}
+              <Link href={paths.diagnosis(first)}>why this forecast?</Link>
+            </>
+          )}
         </p>
       )}
     </section>

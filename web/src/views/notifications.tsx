@@ -4,9 +4,9 @@
  * digest time, and browser push through our service worker (VAPID).
  */
 import { useState, type FormEvent } from 'react';
-import { describeError } from '../api/client';
 import { PRIORITIES, type Priority } from '../api/types';
 import { Empty, ErrorBox, Loading } from '../components/states';
+import { useAction } from '../components/use-action';
 import { useSession } from '../session';
 import { useApi } from '../use-api';
 
@@ -118,31 +118,6 @@ function MyNotifications({ userId }: { userId: number }) {
       </section>
     </div>
   );
-}
-
-function useAction() {
-  const [state, setState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
-  const run = async (f: () => Promise<string | void>) => {
-    setState({ busy: true });
-    try {
-      const message = await f();
-      setState({ busy: false, ...(message ? { message } : {}) });
-    } catch (e) {
-      setState({ busy: false, error: describeError(e) });
-    }
-  };
-  const feedback = (
-    <>
-      {state.message && <span role="status"> {state.message}</span>}
-      {state.error && (
-        <span className="form-error" role="alert">
-          {' '}
-          {state.error}
-        </span>
-      )}
-    </>
-  );
-  return { busy: state.busy, run, feedback };
 }
 
 function ContactRow({ cp, onChanged }: { cp: ContactPoint; onChanged(): void }) {

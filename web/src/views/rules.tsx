@@ -2,13 +2,14 @@
  * Alert rules: the list, and an editor with the API's validation messages beside the fields and a
  * dry-run preview (what the rule would have fired on the last hours' readings) before saving.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, describeError } from '../api/client';
 import { PRIORITIES, type Priority } from '../api/types';
 import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
 import { Link, navigate, paths } from '../router';
 import { useSession } from '../session';
 import { useApi } from '../use-api';
+import { Field } from '../components/field';
 
 type Condition =
   | { type: 'threshold'; parameter: string; op: string; value: number }
@@ -469,31 +470,6 @@ function DryRunResult({ result }: { result: DryRun }) {
         </ul>
       )}
     </div>
-  );
-}
-
-function Field({
-  label,
-  error,
-  hint,
-  children,
-}: {
-  label: string;
-  error?: string;
-  hint?: string;
-  children: ReactNode;
-}) {
-  return (
-    <label className={`field${error ? ' field-invalid' : ''}`}>
-      <span>{label}</span>
-      {children}
-      {hint && !error && <small className="muted">{hint}</small>}
-      {error && (
-        <small className="form-error" role="alert">
-          {error}
-        </small>
-      )}
-    </label>
   );
 }
 
