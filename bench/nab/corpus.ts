@@ -1,9 +1,11 @@
-/** Loads NAB's realKnownCause files, windows and profiles from ../shared/data/nab (or NAB_DIR). */
+/** Loads NAB's realKnownCause files, windows and profiles from bench/nab/data (or NAB_DIR). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CostMatrix } from './scorer.js';
 
-export const NAB_DIR = process.env.NAB_DIR ?? new URL('../../../shared/data/nab/', import.meta.url).pathname;
+// A copy of NAB's realKnownCause files (MIT, Numenta; see data/LICENSE.txt) travels with the code, so
+// the scorer, the diagnosis tests and the bench run on any clone.
+export const NAB_DIR = process.env.NAB_DIR ?? new URL('./data/', import.meta.url).pathname;
 
 export interface NabFile {
   name: string;

@@ -22,7 +22,7 @@ describe('datainsight analytics diagnose', () => {
       'datainsight',
       'analytics',
       'diagnose',
-      new URL('../../../shared/data/nab/machine_temperature_system_failure.csv', import.meta.url).pathname,
+      new URL('../../bench/nab/data/machine_temperature_system_failure.csv', import.meta.url).pathname,
     ]);
     expect(text).toMatch(/Verdict:\n {2}- clock jumped back 55 min at 7 Jan 2014 02:55 UTC/);
     expect(text).toMatch(/holtWinters/);
