@@ -184,6 +184,8 @@ describe.skipIf(!hasChromium)('web app in a browser', () => {
     await signIn(page, ops);
     await page.getByRole('button', { name: /^plant/ }).click();
     await page.getByText('supply_temp').first().waitFor();
+    // Each asset card says its status: both plant assets have a firing high alert.
+    await expect.poll(() => page.getByRole('link', { name: '1 firing · high' }).count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'desktop-explorer.png') });
 
     await openChart(page);

@@ -1,7 +1,11 @@
-/** Locations, then the assets of one location with the latest value of each of their series. */
-import type { Asset, Latest, Location } from '../api/types';
+/**
+ * Locations, then the assets of one location with the latest value of each of their series and their
+ * status: the highest priority of their firing alerts, and values that have stopped arriving.
+ */
+import { PRIORITIES, type Alert, type Asset, type Latest, type Location } from '../api/types';
 import { Empty, ErrorBox, Loading, formatTime, formatValue } from '../components/states';
 import { Link, navigate, paths } from '../router';
+import { useLive } from '../live';
 import { useSession } from '../session';
 import { useApi } from '../use-api';
 
@@ -52,15 +56,19 @@ function Assets({ location }: { location: string }) {
   const { api } = useSession();
   const assets = useApi(
     async (signal) => {
-      const [a, l] = await Promise.all([
+      const [a, l, f] = await Promise.all([
         api.get<{ assets: Asset[] }>('/assets', { location }, { signal }),
         api.get<{ latest: Latest[] }>('/latest', { location }, { signal }),
+        api.get<{ alerts: Alert[] }>('/alerts', { location, status: 'firing', limit: 1000 }, { signal }),
       ]);
-      return { assets: a.assets, latest: l.latest };
+      return { assets: a.assets, latest: l.latest, firing: f.alerts };
     },
     [location],
     { pollMs: 10_000 },
   );
+  // Alert changes re-read the cards at once (values follow the 10 s poll).
+  useLive({ alerts: 'true' }, { onAlerts: assets.reload });
+  const now = Date.now();
   return (
     <>
       <h2 id="assets-title">Assets in {location}</h2>
@@ -75,11 +83,26 @@ function Assets({ location }: { location: string }) {
           <ul className="asset-grid">
             {assets.data.assets.map((a) => {
               const latest = assets.data.latest.filter((x) => x.asset === a.slug);
+              const firing = assets.data.firing.filter((x) => x.asset === a.slug);
+              const worst = PRIORITIES.find((p) => firing.some((x) => x.priority === p));
+              const newest = Math.max(...latest.map((x) => x.ts ?? 0));
+              // Silent for an hour: shown, so a dashboard never passes old values off as current.
+              const silent = latest.length > 0 && now - newest > 3_600_000;
               return (
-                <li key={a.slug} className="card asset-card">
+                <li key={a.slug} className={`card asset-card${worst ? ` alert-${worst}` : ''}`}>
                   <h3>
                     <Link href={paths.asset(location, a.slug)}>{a.name || a.slug}</Link>
                   </h3>
+                  <p className="asset-status">
+                    {worst ? (
+                      <Link href={paths.alerts()} className={`badge badge-${worst}`}>
+                        {firing.length} firing · {worst}
+                      </Link>
+                    ) : (
+                      <span className="badge badge-resolved">OK</span>
+                    )}
+                    {silent && <span className="badge stale-badge">no data since {formatTime(newest)}</span>}
+                  </p>
                   <p className="muted">
                     {a.assetType ?? 'asset'} · {plural(a.sensors, 'sensor')}
                   </p>
